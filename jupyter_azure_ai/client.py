@@ -1,0 +1,200 @@
+"""AzureAgentClient: one conversation, one token cache, one connection pool.
+
+Shaped like the Claude Agent SDK's ``ClaudeSDKClient``::
+
+    async with AzureAgentClient(options) as client:
+        await client.query("Hello")
+        async for message in client.receive_response():
+            ...
+
+``interrupt()`` (from another task) cancels the request being read at once; the
+response then ends with a ``ResultMessage`` of subtype ``"interrupted"``.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterable, AsyncIterator
+from types import TracebackType
+from typing import Any
+
+from . import __version__
+from ._internal import agent
+from ._internal.auth import AzureADAuth
+from ._internal.transport import AzureHTTPTransport
+from .errors import AzureOpenAIError
+from .types import (
+    AssistantMessage,
+    AzureOpenAIOptions,
+    Message,
+    ResultMessage,
+    SystemMessage,
+    UserMessage,
+)
+
+
+def _user_turns(message: dict[str, Any]) -> dict[str, Any]:
+    """A Claude-SDK streaming-input dict or an OpenAI message → an OpenAI user message."""
+    if message.get("type") == "user" and isinstance(message.get("message"), dict):
+        message = message["message"]
+    content = message.get("content", "")
+    if isinstance(content, list):  # Claude-style content blocks: keep the text
+        content = "".join(b.get("text", "") for b in content if isinstance(b, dict))
+    return {"role": message.get("role", "user"), "content": content}
+
+
+class AzureAgentClient:
+    """A conversation with one Azure OpenAI deployment."""
+
+    def __init__(self, options: AzureOpenAIOptions | None = None) -> None:
+        self.options = options if options is not None else AzureOpenAIOptions.from_env()
+        self.session_id = str(uuid.uuid4())
+        self.history: list[Message] = []
+        self._conversation: list[dict[str, Any]] = []
+        self._pending: list[dict[str, Any]] = []
+        self._transport: AzureHTTPTransport | None = None
+        self._interrupter = agent.Interrupter()
+        self._announced = False
+
+    def __repr__(self) -> str:
+        o = self.options
+        return (
+            f"AzureAgentClient(endpoint={o.endpoint!r}, model={o.model!r},"
+            f" session_id={self.session_id!r}, messages={len(self.history)})"
+        )
+
+    # --- lifecycle -------------------------------------------------------------
+
+    async def __aenter__(self) -> AzureAgentClient:
+        await self.connect()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.disconnect()
+
+    async def connect(self, prompt: str | None = None) -> None:
+        """Prepare the connection pool (no network until the first query)."""
+        if self._transport is None:
+            self._transport = AzureHTTPTransport(self.options, AzureADAuth(self.options))
+        if prompt is not None:
+            await self.query(prompt)
+
+    async def disconnect(self) -> None:
+        if self._transport is not None:
+            await self._transport.aclose()
+            self._transport = None
+
+    @property
+    def auth(self) -> AzureADAuth | None:
+        """The token source (``None`` before ``connect``); for status displays."""
+        return self._transport.auth if self._transport is not None else None
+
+    def reset(self) -> None:
+        """Forget the conversation and start a new session (the pool and token stay)."""
+        self.history.clear()
+        self._conversation.clear()
+        self._pending.clear()
+        self.session_id = str(uuid.uuid4())
+        self._announced = False
+
+    # --- conversation ----------------------------------------------------------
+
+    async def query(
+        self, prompt: str | AsyncIterable[dict[str, Any]], session_id: str = "default"
+    ) -> None:
+        """Queue a user prompt; ``receive_response()`` sends it and streams the answer."""
+        if isinstance(prompt, str):
+            self._pending.append({"role": "user", "content": prompt})
+        else:
+            async for message in prompt:
+                self._pending.append(_user_turns(message))
+
+    async def interrupt(self) -> None:
+        """Cancel the request being streamed; safe to call from another task."""
+        self._interrupter.interrupt()
+
+    async def receive_messages(self) -> AsyncIterator[Message]:
+        """Answer every queued prompt in turn (one ``ResultMessage`` per prompt)."""
+        while self._pending:
+            async for message in self.receive_response():
+                yield message
+
+    async def receive_response(self) -> AsyncIterator[Message]:
+        """Messages for the next queued prompt, ending with its ``ResultMessage``."""
+        if not self._pending:
+            raise AzureOpenAIError(
+                "Nothing to answer: call query(prompt) before receive_response()"
+            )
+        if self._transport is None:
+            await self.connect()
+        assert self._transport is not None
+        started = time.perf_counter()
+        if not self._announced:
+            self._announced = True
+            init = SystemMessage("init", self._init_data())
+            self.history.append(init)
+            yield init
+        turn = self._pending.pop(0)
+        mark = len(self._conversation)
+        self._conversation.append(turn)
+        self.history.append(UserMessage(turn["content"]))
+        stats = agent.RunStats()
+        self._interrupter = interrupter = agent.Interrupter()
+        subtype = "success"
+        try:
+            async for message in agent.run(
+                self._transport,
+                self.options,
+                self._conversation,
+                stats,
+                interrupter,
+                self.session_id,
+            ):
+                if isinstance(message, (AssistantMessage, UserMessage)):
+                    self.history.append(message)
+                yield message
+        except agent.Interrupted:
+            subtype = "interrupted"
+        except BaseException:
+            # A failed prompt is not part of the conversation: asking again is clean.
+            del self._conversation[mark:]
+            raise
+        if stats.hit_max_turns:
+            subtype = "error_max_turns"
+        result = ResultMessage(
+            subtype=subtype,
+            duration_ms=round((time.perf_counter() - started) * 1000),
+            duration_api_ms=round(stats.api_seconds * 1000),
+            is_error=subtype != "success",
+            num_turns=stats.num_turns,
+            session_id=self.session_id,
+            total_cost_usd=None,
+            usage=dict(stats.usage),
+            result=stats.final_text,
+        )
+        self.history.append(result)
+        yield result
+
+    def _init_data(self) -> dict[str, Any]:
+        o = self.options
+        tools = []
+        for t in o.tools or []:
+            name = getattr(t, "name", None) or (t.get("function") or {}).get("name")
+            tools.append(name)
+        return {
+            "type": "system",
+            "subtype": "init",
+            "session_id": self.session_id,
+            "model": o.model,
+            "api_version": o.api_version,
+            "endpoint": o.endpoint,
+            "tools": tools,
+            "cwd": str(o.cwd) if o.cwd is not None else None,
+            "sdk_version": __version__,
+        }
