@@ -84,15 +84,9 @@ class TurnAccumulator:
                 self.finish_reason = finish
                 if finish == "content_filter":
                     self.filtered = _filtered(choice.get("content_filter_results"))
-                if events is not None:
-                    events.extend(self._stop_events())
         usage = chunk.get("usage")
         if usage:
             self.usage = usage
-            if events is not None:
-                events.append(
-                    {"type": "message_delta", "delta": {}, "usage": usage_to_claude(usage)}
-                )
         return events
 
     def _message_start(self, chunk: dict[str, Any]) -> dict[str, Any]:
