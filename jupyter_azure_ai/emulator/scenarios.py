@@ -1,0 +1,306 @@
+"""What the emulator answers: deterministic replies, tool calls and faults on demand.
+
+Replies depend only on the request, so tests and demos can assert exact text:
+"capital of France" → **Paris**, "haiku" → a 3-line haiku, "hello" → a greeting,
+anything else → a Markdown answer quoting the prompt (heading, bullets, a fenced code
+block) ending with "(turn N of this conversation)", N = number of user messages.
+When ``tools`` are offered and the prompt names one (or asks for weather and a tool
+name contains "weather"), the model calls it, once per place named in the prompt
+("weather in Paris and London" → two parallel calls). After ``role: tool`` results it
+answers "Based on <tool>: <result>".
+
+Faults are chosen by deployment name ``fault-<name>`` (or ``"model"`` on the v1
+path) or by the request header ``x-emulator-fault: <name>``. ``<name>*<n>`` faults
+only the first n requests carrying that exact spec since the last ``reset()``; after
+that, and for the reply itself, a fault deployment behaves like ``gpt-4``.
+
+==============================  ====================================================
+``429``                          APIM rate limit, ``Retry-After: 1``
+``429-ms``                       Azure OpenAI 429, ``retry-after-ms: 20``,
+                                 ``retry-after: 1``, ``x-ratelimit-remaining-*``
+``429-date``                     APIM 429 with ``Retry-After`` as an HTTP date ~1 s ahead
+``quota``                        APIM 403 "Out of call volume quota"
+``500`` ``502`` ``503`` ``504``  transient server / gateway errors
+``408``                          request timeout
+``expired-token``                APIM 401 ``Invalid JWT.`` as if the token had expired
+``slow-first-byte``              wait 1.5 s (``x-emulator-delay-ms``) before the headers
+``slow``                         wait 50 ms (``x-emulator-delay-ms``) between chunks
+``cut``                          a few chunks, then the connection is dropped mid-body
+``malformed``                    one ``data:`` line that is not JSON
+``content-filter``               400 ``content_filter`` on the prompt (``hate``)
+``content-filter-completion``    some text, then finish_reason ``content_filter``
+                                 (``violence``)
+``redirect``                     307 to the same URL on ``localhost`` (another host)
+``crlf``                         CRLF line ends
+``fragmented``                   body written in 1-7 byte pieces, splitting UTF-8
+                                 characters, with ``: keep-alive`` comments
+==============================  ====================================================
+
+Header ``x-emulator-chunks: N`` (N <= 200000) is the benchmark mode: N identical
+content chunks, written in large pieces so the server is never the bottleneck.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+FAULT_NAMES = frozenset(
+    {
+        "429",
+        "429-ms",
+        "429-date",
+        "quota",
+        "500",
+        "502",
+        "503",
+        "504",
+        "408",
+        "expired-token",
+        "slow-first-byte",
+        "slow",
+        "cut",
+        "malformed",
+        "content-filter",
+        "content-filter-completion",
+        "redirect",
+        "crlf",
+        "fragmented",
+    }
+)
+DEPLOYMENTS = {
+    "gpt-4": "gpt-4",
+    "gpt-4o": "gpt-4o-2024-11-20",
+    "gpt-4o-mini": "gpt-4o-mini-2024-07-18",
+    "gpt-4-turbo": "gpt-4-turbo-2024-04-09",
+    "gpt-35-turbo": "gpt-35-turbo",
+    "o3-mini": "o3-mini-2025-01-31",
+}
+"""Known deployment names and the model version their answers report."""
+FAULT_PREFIX = "fault-"
+MAX_BENCH_CHUNKS = 200_000
+BENCH_WORD = "lorem "
+
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "call",
+        "can",
+        "could",
+        "check",
+        "do",
+        "does",
+        "find",
+        "get",
+        "give",
+        "how",
+        "i",
+        "in",
+        "is",
+        "it",
+        "me",
+        "of",
+        "on",
+        "please",
+        "show",
+        "tell",
+        "the",
+        "use",
+        "what",
+        "what's",
+        "whats",
+        "when",
+        "where",
+        "which",
+        "will",
+        "would",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class FaultSpec:
+    """``name`` or ``name*count``: ``count`` None means every request."""
+
+    spec: str
+    name: str
+    count: int | None
+
+
+def parse_fault(spec: str) -> FaultSpec:
+    """Parse ``name[*n]``; ValueError names the known faults when it is not one."""
+    name, star, count_text = spec.strip().partition("*")
+    count = None
+    if star:
+        if not count_text.isdigit():
+            raise ValueError(f"bad fault count in {spec!r}: expected name*<integer>")
+        count = int(count_text)
+    if name not in FAULT_NAMES:
+        known = ", ".join(sorted(FAULT_NAMES))
+        raise ValueError(f"unknown emulator fault {name!r}; known faults: {known}")
+    return FaultSpec(spec.strip(), name, count)
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One complete function call; the server streams ``arguments`` in fragments."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Either text (``pieces`` joined) or ``tool_calls``, never both."""
+
+    pieces: list[str]
+    tool_calls: list[ToolCall]
+
+    @property
+    def text(self) -> str:
+        return "".join(self.pieces)
+
+
+def split_words(text: str) -> list[str]:
+    """Word-sized pieces that join back to ``text`` exactly (whitespace kept)."""
+    return re.findall(r"\S+\s*|\s+", text) or [text]
+
+
+def message_text(message: dict[str, Any]) -> str:
+    """The text of a chat message whose content is a string or a list of parts."""
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+    return ""
+
+
+def count_prompt_tokens(messages: list[dict[str, Any]]) -> int:
+    """Deterministic stand-in for a tokenizer: whitespace-separated words, at least 1."""
+    return max(1, sum(len(message_text(m).split()) for m in messages))
+
+
+def plan_reply(body: dict[str, Any], deployment: str) -> Reply:
+    """Decide the whole answer to a chat request up front."""
+    messages = [m for m in body.get("messages", []) if isinstance(m, dict)]
+    if messages and messages[-1].get("role") == "tool":
+        return Reply(split_words(_tool_results_answer(messages)), [])
+    user_messages = [m for m in messages if m.get("role") == "user"]
+    prompt = message_text(user_messages[-1]) if user_messages else ""
+    tools = [t for t in body.get("tools") or [] if isinstance(t, dict)]
+    calls = _plan_tool_calls(prompt, tools)
+    if calls:
+        return Reply([], calls)
+    return Reply(split_words(_text_answer(prompt, len(user_messages), deployment)), [])
+
+
+def _text_answer(prompt: str, turn: int, deployment: str) -> str:
+    lowered = prompt.lower()
+    if "capital of france" in lowered:
+        return (
+            "The capital of France is **Paris** 🇫🇷, home of the Eiffel Tower, the Louvre "
+            "and many cafés."
+        )
+    if "haiku" in lowered:
+        return "Silent servers hum\ntokens drift like autumn leaves —\nthe notebook wakes up"
+    if re.search(r"\b(hello|hi|hey)\b", lowered):
+        return "Hello! 👋 I'm the local Azure OpenAI emulator. How can I help you today?"
+    quoted = " ".join(prompt.split())
+    if len(quoted) > 200:
+        quoted = quoted[:199] + "…"
+    return (
+        "## Emulated answer\n\n"
+        f"You asked: *{quoted}*\n\n"
+        f"- This reply comes from the **local emulator** (deployment `{deployment}`).\n"
+        "- It is deterministic, so tests can rely on it.\n\n"
+        '```python\nprint("café")\n```\n\n'
+        f"(turn {turn} of this conversation)"
+    )
+
+
+def _tool_results_answer(messages: list[dict[str, Any]]) -> str:
+    names: dict[str, str] = {}
+    for message in messages:
+        for call in message.get("tool_calls") or []:
+            if isinstance(call, dict):
+                function = call.get("function") or {}
+                names[str(call.get("id"))] = str(function.get("name", "tool"))
+    results: list[str] = []
+    for message in reversed(messages):
+        if message.get("role") != "tool":
+            break
+        name = names.get(str(message.get("tool_call_id")), "tool")
+        results.append(f"Based on {name}: {message_text(message)}")
+    return "\n".join(reversed(results))
+
+
+def _plan_tool_calls(prompt: str, tools: list[dict[str, Any]]) -> list[ToolCall]:
+    lowered = prompt.lower()
+    places = _capitalised_words(prompt)
+    calls: list[ToolCall] = []
+    for tool in tools:
+        function = tool.get("function") if tool.get("type", "function") == "function" else None
+        if not isinstance(function, dict) or not function.get("name"):
+            continue
+        name = str(function["name"])
+        named = name.lower() in lowered
+        weather = "weather" in lowered and "weather" in name.lower()
+        if not (named or weather):
+            continue
+        schema = function.get("parameters") or {}
+        words = [p for p in places if p.lower() != name.lower()]
+        for arguments in _arguments_for(schema, words):
+            digest = hashlib.sha256(f"{prompt}\0{len(calls)}".encode()).hexdigest()
+            calls.append(ToolCall(f"call_{digest[:24]}", name, arguments))
+    return calls
+
+
+def _capitalised_words(prompt: str) -> list[str]:
+    words = re.findall(r"\b[^\W\d_][\w'-]*", prompt)
+    return [w for w in words if w[0].isupper() and w.lower() not in _STOPWORDS]
+
+
+def _arguments_for(schema: dict[str, Any], words: list[str]) -> list[str]:
+    """One JSON argument string per call: several calls when several places are named."""
+    properties = schema.get("properties") or {}
+    required = [r for r in schema.get("required") or [] if r in properties]
+    string_params = [
+        r
+        for r in required
+        if properties[r].get("type") == "string" and not properties[r].get("enum")
+    ]
+    runs = len(words) if len(string_params) == 1 and len(words) > 1 else 1
+    out: list[str] = []
+    for run in range(runs):
+        args: dict[str, Any] = {}
+        for position, param in enumerate(required):
+            spec = properties[param]
+            kind = spec.get("type")
+            if spec.get("enum"):
+                args[param] = spec["enum"][0]
+            elif kind == "string":
+                index = run + string_params.index(param)
+                args[param] = words[index % len(words)] if words else "Seattle"
+            elif kind in ("integer", "number"):
+                args[param] = 1
+            elif kind == "boolean":
+                args[param] = True
+            elif kind == "array":
+                args[param] = []
+            else:
+                args[param] = {} if kind == "object" else f"value{position}"
+        out.append(json.dumps(args, ensure_ascii=False, separators=(",", ":")))
+    return out
+
+
+def argument_fragments(arguments: str, size: int = 5) -> list[str]:
+    """Split a tool call's JSON arguments the way the service streams them."""
+    return [arguments[i : i + size] for i in range(0, len(arguments), size)] or [""]
