@@ -19,6 +19,8 @@ from collections.abc import AsyncIterable, AsyncIterator
 from types import TracebackType
 from typing import Any
 
+import httpx
+
 from . import __version__
 from ._internal import agent
 from ._internal.auth import AzureADAuth
@@ -47,8 +49,16 @@ def _user_turns(message: dict[str, Any]) -> dict[str, Any]:
 class AzureAgentClient:
     """A conversation with one Azure OpenAI deployment."""
 
-    def __init__(self, options: AzureOpenAIOptions | None = None) -> None:
+    def __init__(
+        self,
+        options: AzureOpenAIOptions | None = None,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        """``http_client``: bring your own ``httpx.AsyncClient`` (TLS, proxy, timeouts
+        and limits are then yours; tests pass one built on ``httpx.MockTransport``)."""
         self.options = options if options is not None else AzureOpenAIOptions.from_env()
+        self._http_client = http_client
         self.session_id = str(uuid.uuid4())
         self.history: list[Message] = []
         self._conversation: list[dict[str, Any]] = []
@@ -81,7 +91,9 @@ class AzureAgentClient:
     async def connect(self, prompt: str | None = None) -> None:
         """Prepare the connection pool (no network until the first query)."""
         if self._transport is None:
-            self._transport = AzureHTTPTransport(self.options, AzureADAuth(self.options))
+            self._transport = AzureHTTPTransport(
+                self.options, AzureADAuth(self.options), http_client=self._http_client
+            )
         if prompt is not None:
             await self.query(prompt)
 

@@ -46,6 +46,10 @@ class SSEDecoder:
                 data.clear()
         return out
 
+    def finish(self) -> list[bytes]:
+        """At end of stream: a CR held back as possibly half of a CRLF was a line end."""
+        return self.feed(b"\n") if self._tail.endswith(b"\r") else []
+
     @property
     def pending(self) -> bool:
         """True when bytes of an unfinished event are buffered (a cut-off stream)."""

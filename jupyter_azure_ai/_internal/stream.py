@@ -246,20 +246,22 @@ async def read_turn(
     reads = response.aiter_bytes()  # an async generator: aclose() ends it at [DONE]
     received = 0
     add = acc.add
-    while True:
+    ended = False
+    while not ended:
         try:
             raw = await next_bytes(reads)
         except StopAsyncIteration:
-            break
+            ended = True
+            payloads = decoder.finish()
         except httpx.TransportError as exc:
             raise StreamInterruptedError(
                 f"the answer stream broke after {received} bytes ({type(exc).__name__}: {exc});"
                 " the partial answer was discarded"
             ) from exc
-        if raw is None:
-            break
-        received += len(raw)
-        for data in decoder.feed(raw):
+        else:
+            received += len(raw)
+            payloads = decoder.feed(raw)
+        for data in payloads:
             if data == b"[DONE]":
                 await reads.aclose()  # type: ignore[attr-defined]
                 if acc.partial and acc.started:

@@ -84,6 +84,7 @@ class AzureHTTPTransport:
         self.options = options
         self.auth = auth
         self._secrets = options.secrets()
+        self._owns_client = http_client is None
         self._client = http_client or httpx.AsyncClient(
             verify=ssl_context(resolve_verify(options.verify)),
             timeout=httpx.Timeout(options.timeout, connect=CONNECT_TIMEOUT_S),
@@ -95,7 +96,9 @@ class AzureHTTPTransport:
         self.requests_sent = 0
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        """Close the pool (a client passed in by the caller stays the caller's)."""
+        if self._owns_client:
+            await self._client.aclose()
 
     def url_for(self, model: str) -> str:
         url = self._urls.get(model)

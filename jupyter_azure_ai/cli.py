@@ -1,0 +1,113 @@
+"""The ``jupyter-azure-ai`` command: ``emulator`` and ``ask``.
+
+``ask`` streams an answer to the terminal as it arrives; with ``--emulator`` it
+starts a local emulator in-process first, so it works on a machine with no Azure
+credentials at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from typing import TextIO
+
+import anyio
+
+from .errors import AzureOpenAIError
+from .types import AzureOpenAIOptions, ResultMessage, StreamEvent
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jupyter-azure-ai",
+        description="Azure OpenAI behind API Management, from the terminal.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    emu = sub.add_parser("emulator", help="run the local Entra ID + APIM + Azure OpenAI emulator")
+    emu.add_argument("--host", default="127.0.0.1")
+    emu.add_argument("--port", type=int, default=0)
+    ask = sub.add_parser("ask", help="stream an answer to a prompt")
+    ask.add_argument("prompt", help="the question ('-' reads standard input)")
+    ask.add_argument(
+        "--emulator",
+        action="store_true",
+        help="answer from an in-process local emulator instead of AZURE_* settings",
+    )
+    ask.add_argument("-m", "--model", help="deployment name (default: AZURE_OPENAI_DEPLOYMENT)")
+    ask.add_argument("-s", "--system", help="system prompt")
+    ask.add_argument("-t", "--temperature", type=float)
+    ask.add_argument("--max-tokens", type=int)
+    return parser
+
+
+@contextlib.contextmanager
+def _emulated_env() -> Iterator[dict[str, str]]:
+    from .emulator import start_emulator
+
+    with start_emulator() as emu:
+        yield emu.env()
+
+
+async def _ask(options: AzureOpenAIOptions, prompt: str, out: TextIO, err: TextIO) -> int:
+    from .query import azure_query
+
+    started = time.perf_counter()
+    async for message in azure_query(prompt, options):
+        if isinstance(message, StreamEvent):
+            delta = message.event.get("delta") or {}
+            if delta.get("type") == "text_delta":
+                out.write(delta["text"])
+                out.flush()
+        elif isinstance(message, ResultMessage):
+            usage = message.usage or {}
+            out.write("\n")
+            err.write(
+                f"— {options.model} · {usage.get('input_tokens', 0)} in /"
+                f" {usage.get('output_tokens', 0)} out tokens ·"
+                f" {time.perf_counter() - started:.2f} s\n"
+            )
+            return 0 if not message.is_error else 1
+    return 1
+
+
+def _run_ask(args: argparse.Namespace) -> int:
+    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    overrides: dict[str, object] = {"include_partial_messages": True}
+    for name, value in (
+        ("model", args.model),
+        ("system_prompt", args.system),
+        ("temperature", args.temperature),
+        ("max_tokens", args.max_tokens),
+    ):
+        if value is not None:
+            overrides[name] = value
+    with contextlib.ExitStack() as stack:
+        environ = stack.enter_context(_emulated_env()) if args.emulator else None
+        if environ is not None:
+            overrides["verify"] = environ["SSL_CERT_FILE"]
+        try:
+            options = AzureOpenAIOptions.from_env(environ, **overrides)
+            return anyio.run(_ask, options, prompt, sys.stdout, sys.stderr)
+        except (AzureOpenAIError, ValueError) as exc:
+            sys.stderr.write(f"error: {exc}\n")
+            return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "emulator":
+        from .emulator.__main__ import main as emulator_main
+
+        return emulator_main(["--host", args.host, "--port", str(args.port)])
+    try:
+        return _run_ask(args)
+    except KeyboardInterrupt:
+        sys.stderr.write("\ncancelled\n")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

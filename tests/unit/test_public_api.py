@@ -1,0 +1,64 @@
+"""The public surface changes only on purpose; importing it stays light."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import jupyter_azure_ai
+
+EXPECTED = [
+    "APIStatusError",
+    "AssistantMessage",
+    "AuthenticationError",
+    "AzureAgentClient",
+    "AzureOpenAIError",
+    "AzureOpenAIOptions",
+    "CLIConnectionError",
+    "ContentBlock",
+    "ContentFilterError",
+    "Message",
+    "ModelNotFoundError",
+    "RateLimitError",
+    "ResultMessage",
+    "SdkTool",
+    "StreamDecodeError",
+    "StreamEvent",
+    "StreamInterruptedError",
+    "SystemMessage",
+    "TextBlock",
+    "ThinkingBlock",
+    "ToolResultBlock",
+    "ToolUseBlock",
+    "UnauthorizedError",
+    "UserMessage",
+    "__version__",
+    "azure_query",
+    "tool",
+]
+
+
+def test_all_is_pinned_and_sorted() -> None:
+    assert jupyter_azure_ai.__all__ == EXPECTED
+    for name in EXPECTED:
+        assert hasattr(jupyter_azure_ai, name), name
+
+
+def test_error_tree() -> None:
+    j = jupyter_azure_ai
+    assert issubclass(j.AuthenticationError, j.CLIConnectionError)
+    assert issubclass(j.UnauthorizedError, j.CLIConnectionError)
+    assert issubclass(j.CLIConnectionError, j.AzureOpenAIError)
+    for cls in (j.ModelNotFoundError, j.RateLimitError, j.ContentFilterError):
+        assert issubclass(cls, j.APIStatusError)
+    assert issubclass(j.APIStatusError, j.AzureOpenAIError)
+
+
+def test_import_is_light() -> None:
+    code = (
+        "import sys, jupyter_azure_ai; "
+        "heavy = [m for m in ('IPython', 'ipywidgets', 'anywidget', 'azure.identity', 'openai',"
+        " 'starlette', 'uvicorn', 'trustme') if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
