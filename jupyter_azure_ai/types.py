@@ -77,6 +77,7 @@ class AzureOpenAIOptions:
     max_retries: int = 2
     verify: bool | str | None = None
     proxy: str | None = None
+    default_headers: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.authority_host is None:
@@ -172,6 +173,8 @@ class AzureOpenAIOptions:
             value = getattr(self, f.name)
             if f.name in SECRET_FIELDS and value:
                 shown.append(f"{f.name}='***'")
+            elif f.name == "default_headers" and value:  # values may be credentials
+                shown.append(f"{f.name}={ {k: '***' for k in value} !r}")
             else:
                 shown.append(f"{f.name}={value!r}")
         return f"AzureOpenAIOptions({', '.join(shown)})"

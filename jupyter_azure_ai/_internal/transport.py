@@ -92,6 +92,17 @@ class AzureHTTPTransport:
             follow_redirects=False,
         )
         self._origin = _origin(httpx.URL(options.endpoint))
+        self._public_headers = {
+            "Content-Type": "application/json",
+            "Accept": "text/event-stream",
+            "User-Agent": f"jupyter-azure-ai/{__version__}",
+        }
+        # Sent to the endpoint's own origin only, never across a redirect.
+        self._own_headers = {
+            **self._public_headers,
+            **(options.default_headers or {}),
+            "Ocp-Apim-Subscription-Key": options.apim_subscription_key,
+        }
         self._urls: dict[str, str] = {}
         self.requests_sent = 0
 
@@ -183,17 +194,12 @@ class AzureHTTPTransport:
         url = httpx.URL(self.url_for(model))
         detour: str | None = None
         for _ in range(MAX_REDIRECTS + 1):
-            headers = {
-                "Content-Type": "application/json",
-                "Accept": "text/event-stream",
-                "User-Agent": f"jupyter-azure-ai/{__version__}",
-                "x-ms-client-request-id": str(uuid.uuid4()),
-            }
             if _origin(url) == self._origin:
-                headers["Authorization"] = f"Bearer {token}"
-                headers["Ocp-Apim-Subscription-Key"] = self.options.apim_subscription_key
+                headers = {**self._own_headers, "Authorization": f"Bearer {token}"}
             else:
+                headers = dict(self._public_headers)
                 detour = f"{url.scheme}://{url.netloc.decode()}"
+            headers["x-ms-client-request-id"] = str(uuid.uuid4())
             request = self._client.build_request("POST", url, content=content, headers=headers)
             self.requests_sent += 1
             response = await self._client.send(request, stream=True)

@@ -1,0 +1,288 @@
+"""Benchmarks: jupyter-azure-ai against its peers, measured in the same run.
+
+    python bench/run.py            # full run (~1 minute)
+    python bench/run.py --quick    # short run for CI; fails only on gross regressions
+
+The emulator runs in a separate process (so the server does not share the GIL with
+the clients) and serves pre-built streams in benchmark mode (``x-emulator-chunks``),
+so what is measured is each client's own cost of reading, decoding and parsing.
+Peers: a plain httpx ``aiter_lines`` + ``json.loads`` loop, and openai-python's
+``AsyncAzureOpenAI``. Every figure is a median; ratios are "times as fast" (>1 is
+better for us), except first-token overhead which is a difference in milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+from jupyter_azure_ai import AzureAgentClient, AzureOpenAIOptions, StreamEvent
+
+MESSAGES = [{"role": "user", "content": "benchmark"}]
+
+
+def start_emulator() -> tuple[subprocess.Popen[str], dict[str, str]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_azure_ai.emulator", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    env: dict[str, str] = {}
+    assert proc.stdout is not None
+    while len(env) < 9:
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the emulator exited before printing its settings")
+        if line.startswith("export "):
+            name, _, value = line[len("export ") :].strip().partition("=")
+            env[name] = shlex.split(value)[0]
+    return proc, env
+
+
+class Peers:
+    """The three clients, warm (connection open, token cached) before timing."""
+
+    def __init__(self, env: dict[str, str], token: str) -> None:
+        self.env = env
+        self.ca = env["SSL_CERT_FILE"]
+        self.key = env["AZURE_APIM_SUBSCRIPTION_KEY"]
+        self.url = (
+            f"{env['AZURE_APIM_ENDPOINT']}/deployments/gpt-4/chat/completions"
+            "?api-version=2024-10-21"
+        )
+        self.token = token
+        self.httpx = httpx.AsyncClient(verify=self.ca, timeout=60)
+        self.ours: dict[int, AzureAgentClient] = {}
+
+    def ours_for(self, chunks: int, partial: bool = False) -> AzureAgentClient:
+        key = chunks * 2 + partial
+        if key not in self.ours:
+            headers = {"x-emulator-chunks": str(chunks)} if chunks else None
+            options = AzureOpenAIOptions.from_env(
+                self.env,
+                verify=self.ca,
+                default_headers=headers,
+                include_partial_messages=partial,
+                max_tokens=1_000_000,  # the peers send no limit: stream all N chunks
+            )
+            self.ours[key] = AzureAgentClient(options)
+        return self.ours[key]
+
+    async def raw_httpx(self, chunks: int, first_token: bool = False) -> float:
+        """The plain loop a careful user would write: aiter_lines + json.loads."""
+        headers = {"Authorization": f"Bearer {self.token}", "Ocp-Apim-Subscription-Key": self.key}
+        if chunks:
+            headers["x-emulator-chunks"] = str(chunks)
+        body = {"messages": MESSAGES, "stream": True, "stream_options": {"include_usage": True}}
+        start = time.perf_counter()
+        parts = []
+        async with self.httpx.stream("POST", self.url, json=body, headers=headers) as r:
+            async for line in r.aiter_lines():
+                if not line.startswith("data: "):
+                    continue
+                data = line[6:]
+                if data == "[DONE]":
+                    break
+                chunk = json.loads(data)
+                for choice in chunk.get("choices") or []:
+                    text = (choice.get("delta") or {}).get("content")
+                    if text:
+                        if first_token:
+                            return time.perf_counter() - start
+                        parts.append(text)
+        return time.perf_counter() - start
+
+    async def jupyter_azure_ai(self, chunks: int, first_token: bool = False) -> float:
+        client = self.ours_for(chunks, partial=first_token)
+        client.reset()
+        start = time.perf_counter()
+        await client.query("benchmark")
+        async for message in client.receive_response():
+            if first_token and isinstance(message, StreamEvent):
+                if message.event.get("type") == "content_block_delta":
+                    elapsed = time.perf_counter() - start
+                    await client.interrupt()
+                    return elapsed
+        return time.perf_counter() - start
+
+    async def openai_python(self, chunks: int) -> float:
+        import httpx2
+        from openai import AsyncAzureOpenAI
+
+        if not hasattr(self, "_openai"):
+            self._openai = AsyncAzureOpenAI(
+                azure_endpoint=self.env["AZURE_APIM_ENDPOINT"].removesuffix("/openai"),
+                api_version="2024-10-21",
+                azure_ad_token=self.token,
+                default_headers={"Ocp-Apim-Subscription-Key": self.key},
+                http_client=httpx2.AsyncClient(verify=self.ca, timeout=60),
+            )
+        headers = {"x-emulator-chunks": str(chunks)}
+        start = time.perf_counter()
+        stream = await self._openai.chat.completions.create(
+            model="gpt-4",
+            messages=MESSAGES,
+            stream=True,
+            extra_headers=headers,  # type: ignore[arg-type]
+        )
+        parts = []
+        async for chunk in stream:
+            for choice in chunk.choices:
+                if choice.delta.content:
+                    parts.append(choice.delta.content)
+        return time.perf_counter() - start
+
+    async def aclose(self) -> None:
+        await self.httpx.aclose()
+        for client in self.ours.values():
+            await client.disconnect()
+        if hasattr(self, "_openai"):
+            await self._openai.close()
+
+
+async def median_of(runs: int, fn: Callable[[], Awaitable[float]]) -> float:
+    await fn()  # warm-up
+    return statistics.median([await fn() for _ in range(runs)])
+
+
+async def concurrent(n: int, fn: Callable[[], Awaitable[float]]) -> float:
+    start = time.perf_counter()
+    await asyncio.gather(*(fn() for _ in range(n)))
+    return time.perf_counter() - start
+
+
+def import_time_ms(runs: int) -> float:
+    code = "import time; t = time.perf_counter(); import jupyter_azure_ai; print(time.perf_counter() - t)"
+    times = [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for _ in range(runs)
+    ]
+    return statistics.median(times) * 1000
+
+
+async def measure(quick: bool, env: dict[str, str]) -> list[tuple[str, str, str, str, bool]]:
+    from azure.identity import ClientSecretCredential
+
+    cred = ClientSecretCredential(
+        env["AZURE_TENANT_ID"],
+        env["AZURE_CLIENT_ID"],
+        env["AZURE_CLIENT_SECRET"],
+        authority=env["AZURE_AUTHORITY_HOST"],
+        connection_verify=env["SSL_CERT_FILE"],
+        disable_instance_discovery=True,
+    )
+    token = cred.get_token("https://cognitiveservices.azure.com/.default").token
+    cred.close()
+    peers = Peers(env, token)
+    runs = 3 if quick else 7
+    n = 20_000
+    rows: list[tuple[str, str, str, str, bool]] = []
+    try:
+        raw = await median_of(runs, lambda: peers.raw_httpx(n))
+        ours = await median_of(runs, lambda: peers.jupyter_azure_ai(n))
+        oai = await median_of(max(1, runs // 2), lambda: peers.openai_python(n))
+        rows.append(
+            (
+                "stream 20,000 chunks vs raw httpx",
+                f"{ours * 1000:.0f} ms",
+                f"{raw * 1000:.0f} ms",
+                f"{raw / ours:.2f}x (target >= 1.2x)",
+                raw / ours >= 0.5,
+            )
+        )
+        rows.append(
+            (
+                "stream 20,000 chunks vs openai-python",
+                f"{ours * 1000:.0f} ms",
+                f"{oai * 1000:.0f} ms",
+                f"{oai / ours:.2f}x (target >= 6x)",
+                oai / ours >= 1.0,
+            )
+        )
+
+        ft_runs = 30 if quick else 200
+        ft_raw = await median_of(ft_runs, lambda: peers.raw_httpx(0, first_token=True))
+        ft_ours = await median_of(ft_runs, lambda: peers.jupyter_azure_ai(0, first_token=True))
+        delta = (ft_ours - ft_raw) * 1000
+        rows.append(
+            (
+                "first-token latency, warm, vs raw httpx",
+                f"{ft_ours * 1000:.2f} ms",
+                f"{ft_raw * 1000:.2f} ms",
+                f"{delta:+.2f} ms (target <= +0.5 ms)",
+                delta < 5,
+            )
+        )
+
+        c_chunks, c_n = 2_000, 32
+        c_raw = await median_of(runs, lambda: concurrent(c_n, lambda: peers.raw_httpx(c_chunks)))
+        c_ours = await median_of(runs, lambda: concurrent(c_n, lambda: _one_shot(peers, c_chunks)))
+        rows.append(
+            (
+                "32 concurrent streams x 2,000 chunks vs raw httpx",
+                f"{c_ours * 1000:.0f} ms",
+                f"{c_raw * 1000:.0f} ms",
+                f"{c_raw / c_ours:.2f}x (target >= 0.8x)",
+                c_raw / c_ours >= 0.4,
+            )
+        )
+    finally:
+        await peers.aclose()
+    imp = import_time_ms(3 if quick else 7)
+    rows.append(("import jupyter_azure_ai", f"{imp:.0f} ms", "", "", imp < 1000))
+    return rows  # fmt: skip
+
+
+async def _one_shot(peers: Peers, chunks: int) -> float:
+    """One conversation per stream, all on the same httpx pool as the raw peer."""
+    client = AzureAgentClient(peers.ours_for(chunks).options, http_client=peers.httpx)
+    start = time.perf_counter()
+    await client.query("benchmark")
+    async for _ in client.receive_response():
+        pass
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short run; fail on gross regressions")
+    args = parser.parse_args(argv)
+    proc, env = start_emulator()
+    try:
+        rows = asyncio.run(measure(args.quick, env))
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    header = ("measure", "jupyter-azure-ai", "peer", "ratio")
+    widths = [max(len(str(r[i])) for r in [*rows, header]) for i in range(4)]
+    line = " | ".join("{:<%d}" % w for w in widths)
+    print("| " + line.format(*header) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in rows:
+        print("| " + line.format(*row[:4]) + " |")
+    bad = [r[0] for r in rows if not r[4]]
+    if bad:
+        print(f"gross regression: {', '.join(bad)}", file=sys.stderr)
+        return 1
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
