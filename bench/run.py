@@ -23,7 +23,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import httpx
 
@@ -110,11 +109,14 @@ class Peers:
         start = time.perf_counter()
         await client.query("benchmark")
         async for message in client.receive_response():
-            if first_token and isinstance(message, StreamEvent):
-                if message.event.get("type") == "content_block_delta":
-                    elapsed = time.perf_counter() - start
-                    await client.interrupt()
-                    return elapsed
+            if (
+                first_token
+                and isinstance(message, StreamEvent)
+                and message.event.get("type") == "content_block_delta"
+            ):
+                elapsed = time.perf_counter() - start
+                await client.interrupt()
+                return elapsed
         return time.perf_counter() - start
 
     async def openai_python(self, chunks: int) -> float:
@@ -164,7 +166,10 @@ async def concurrent(n: int, fn: Callable[[], Awaitable[float]]) -> float:
 
 
 def import_time_ms(runs: int) -> float:
-    code = "import time; t = time.perf_counter(); import jupyter_azure_ai; print(time.perf_counter() - t)"
+    code = (
+        "import time; t = time.perf_counter(); import jupyter_azure_ai;"
+        " print(time.perf_counter() - t)"
+    )
     times = [
         float(
             subprocess.run(
@@ -271,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         proc.wait(10)
     header = ("measure", "jupyter-azure-ai", "peer", "ratio")
     widths = [max(len(str(r[i])) for r in [*rows, header]) for i in range(4)]
-    line = " | ".join("{:<%d}" % w for w in widths)
+    line = " | ".join(f"{{:<{w}}}" for w in widths)
     print("| " + line.format(*header) + " |")
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for row in rows:
