@@ -149,7 +149,7 @@ class Emulator:
             server_header=False,
             timeout_graceful_shutdown=2,
         )
-        server = uvicorn.Server(config)
+        server = _Server(config)
         thread = threading.Thread(
             target=server.run,
             kwargs={"sockets": [self._socket]},
@@ -188,6 +188,22 @@ class Emulator:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+class _Server(uvicorn.Server):
+    """Drops lingering connections at shutdown instead of waiting for them.
+
+    A client that keeps an idle keep-alive socket open (e.g. one leaked after an
+    error) would make the TLS close wait for a close_notify that never comes, and the
+    loop would end with an unclosed transport (a ResourceWarning under ``-W error``).
+    """
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for connection in list(self.server_state.connections):
+            transport = getattr(connection, "transport", None)
+            if transport is not None:
+                transport.abort()
+        await super().shutdown(sockets=sockets)
 
 
 def start_emulator(
