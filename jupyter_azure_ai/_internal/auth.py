@@ -40,6 +40,7 @@ _KNOWN_AUTHORITIES = frozenset(
     }
 )
 _AADSTS = re.compile(r"AADSTS\d+:.*?(?:\.(?=\s)|$)")
+_NO_AUTHORITY = re.compile(r"Unable to get authority configuration for (\S+?)\.?\s")
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,13 @@ def describe_auth_failure(exc: BaseException, secrets: tuple[str, ...]) -> str:
     if match:
         return scrub(match.group(0), secrets)
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    authority = _NO_AUTHORITY.search(text)
+    if authority:  # MSAL's wording when the tenant's OpenID configuration is missing
+        return scrub(
+            f"tenant not found: {authority.group(1)} has no OpenID configuration"
+            " (AADSTS90002?); check tenant_id / AZURE_TENANT_ID and authority_host",
+            secrets,
+        )
     if "CERTIFICATE_VERIFY_FAILED" in text:
         first += " (TLS certificate not trusted: set verify= or SSL_CERT_FILE to your CA bundle)"
     return scrub(first, secrets)
@@ -94,6 +102,12 @@ class _SecretFlow:
         if o.proxy:
             kwargs["proxies"] = {"https": o.proxy, "http": o.proxy}
         return ClientSecretCredential(o.tenant_id, o.client_id, o.client_secret, **kwargs)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._credential is not None:
+                self._credential.close()
+                self._credential = None
 
     def get(self, rejected: str | None) -> Token:
         """Blocking; called in a worker thread. ``rejected``: a token the service refused."""
@@ -136,6 +150,15 @@ def _flow_for(options: AzureOpenAIOptions) -> _SecretFlow:
         if flow is None:
             flow = _FLOWS[key] = _SecretFlow(options)
         return flow
+
+
+def clear_token_cache() -> None:
+    """Forget every cached token and credential (tests; a secret rotated in place)."""
+    with _FLOWS_LOCK:
+        flows = list(_FLOWS.values())
+        _FLOWS.clear()
+    for flow in flows:
+        flow.close()
 
 
 class AzureADAuth:
