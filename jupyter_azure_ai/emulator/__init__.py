@@ -28,8 +28,9 @@ from types import TracebackType
 
 import uvicorn
 
-from .app import EmulatorState, RequestRecord, Stats, create_app, install_log_filter
+from .app import create_app, install_log_filter
 from .certs import CertFiles, ensure_certs
+from .state import EmulatorState, RequestRecord, Stats
 
 __all__ = [
     "DEFAULT_CLIENT_ID",

@@ -28,7 +28,7 @@ from azure.core.exceptions import ClientAuthenticationError
 from azure.identity import ClientSecretCredential
 from azure.identity.aio import ClientSecretCredential as AsyncClientSecretCredential
 
-from jupyter_azure_ai.emulator import Emulator, certs
+from jupyter_azure_ai.emulator import Emulator, certs, start_emulator
 
 SCOPE = "https://cognitiveservices.azure.com/.default"
 API_VERSION = "2024-10-21"
@@ -619,6 +619,23 @@ def test_cut_truncates_the_stream(
         received.extend(reply.iter_lines())
     kinds = [kind(e) for e in sse("\n".join(received) + "\n\n")]
     assert kinds == ["prompt_filter", "role", "content", "content", "content"]
+    with pytest.raises(httpx.RemoteProtocolError):  # a plain JSON answer is cut short too
+        client.post(chat_url(emulator, "fault-cut"), headers=headers, json={"messages": FRANCE})
+
+
+def test_tokens_expire() -> None:
+    with start_emulator(token_lifetime=1) as emu, httpx.Client(verify=tls(emu)) as c:
+        url = f"{emu.url}/{emu.tenant_id}/oauth2/v2.0/token"
+        reply = c.post(url, data=token_form(emu))
+        assert reply.json()["expires_in"] == 1
+        auth = {
+            "Authorization": f"Bearer {reply.json()['access_token']}",
+            "Ocp-Apim-Subscription-Key": emu.subscription_key,
+        }
+        assert c.post(chat_url(emu), headers=auth, json={"messages": FRANCE}).status_code == 200
+        time.sleep(1.1)
+        expired = c.post(chat_url(emu), headers=auth, json={"messages": FRANCE})
+    assert (expired.status_code, expired.json()["message"]) == (401, "Invalid JWT.")
 
 
 def test_stream_shape_faults(
