@@ -92,8 +92,11 @@ class Answer:
         return [{"prompt_index": 0, "content_filter_results": {**SAFE, "jailbreak": jailbreak}}]
 
     def complete(self) -> Response:
-        message: dict[str, Any] = {"content": "".join(self.pieces), "refusal": None}
-        message["role"] = "assistant"
+        message: dict[str, Any] = {
+            "content": "".join(self.pieces),
+            "refusal": None,
+            "role": "assistant",
+        }
         if self.tool_calls:
             message["content"] = None
             message["tool_calls"] = [
