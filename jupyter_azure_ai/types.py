@@ -174,7 +174,7 @@ class AzureOpenAIOptions:
             if f.name in SECRET_FIELDS and value:
                 shown.append(f"{f.name}='***'")
             elif f.name == "default_headers" and value:  # values may be credentials
-                shown.append(f"{f.name}={ {k: '***' for k in value} !r}")
+                shown.append(f"{f.name}={ {k: '***' for k in value}!r}")
             else:
                 shown.append(f"{f.name}={value!r}")
         return f"AzureOpenAIOptions({', '.join(shown)})"
