@@ -18,6 +18,7 @@ import asyncio
 import json
 import os
 import shlex
+import ssl
 import statistics
 import subprocess
 import sys
@@ -62,7 +63,9 @@ class Peers:
             "?api-version=2024-10-21"
         )
         self.token = token
-        self.httpx = httpx.AsyncClient(verify=self.ca, timeout=60)
+        self.httpx = httpx.AsyncClient(
+            verify=ssl.create_default_context(cafile=self.ca), timeout=60
+        )
         self.ours: dict[int, AzureAgentClient] = {}
 
     def ours_for(self, chunks: int, partial: bool = False) -> AzureAgentClient:
@@ -129,7 +132,9 @@ class Peers:
                 api_version="2024-10-21",
                 azure_ad_token=self.token,
                 default_headers={"Ocp-Apim-Subscription-Key": self.key},
-                http_client=httpx2.AsyncClient(verify=self.ca, timeout=60),
+                http_client=httpx2.AsyncClient(
+                    verify=ssl.create_default_context(cafile=self.ca), timeout=60
+                ),
             )
         headers = {"x-emulator-chunks": str(chunks)}
         start = time.perf_counter()
