@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -98,6 +99,8 @@ def _run_ask(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # azure-identity logs a multi-line warning for the failure we report in one line.
+    logging.basicConfig(level=logging.ERROR, format="%(name)s: %(message)s")
     if args.command == "emulator":
         from .emulator.__main__ import main as emulator_main
 

@@ -1,0 +1,66 @@
+"""The `jupyter-azure-ai` command: `ask --emulator` (README command 1) and `emulator`."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import subprocess
+import sys
+
+from jupyter_azure_ai.emulator import Emulator
+
+CLI = [sys.executable, "-m", "jupyter_azure_ai.cli"]
+
+
+def test_ask_with_in_process_emulator() -> None:
+    out = subprocess.run(
+        [*CLI, "ask", "--emulator", "What is the capital of France?"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "**Paris**" in out.stdout
+    assert out.stderr.startswith("— gpt-4 ·") and "out tokens" in out.stderr
+    assert "Traceback" not in out.stderr and "graceful shutdown" not in out.stderr
+
+
+def test_ask_from_environment(emulator: Emulator) -> None:
+    env = {**os.environ, **emulator.env()}
+    out = subprocess.run(
+        [*CLI, "ask", "-m", "gpt-4o", "Write a haiku"], capture_output=True, text=True, env=env
+    )
+    assert out.returncode == 0 and "the notebook wakes up" in out.stdout
+
+
+def test_ask_reports_errors_on_one_line(emulator: Emulator) -> None:
+    env = {**os.environ, **emulator.env(), "AZURE_CLIENT_SECRET": "nope-nope"}
+    out = subprocess.run([*CLI, "ask", "hello"], capture_output=True, text=True, env=env)
+    assert out.returncode == 1
+    assert out.stderr.startswith("error: Failed to acquire Azure AD token: AADSTS7000215")
+    assert out.stderr.count("\n") == 1 and "nope-nope" not in out.stderr
+
+
+def test_ask_without_configuration_names_the_variables() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AZURE_")}
+    out = subprocess.run([*CLI, "ask", "hello"], capture_output=True, text=True, env=env)
+    assert out.returncode == 1
+    assert "AZURE_TENANT_ID" in out.stderr and "AZURE_APIM_SUBSCRIPTION_KEY" in out.stderr
+
+
+def test_emulator_command_prints_exports_and_stops_cleanly() -> None:
+    with subprocess.Popen(
+        [*CLI, "emulator", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            lines = [proc.stdout.readline() for _ in range(9)]
+            exports = dict(shlex.split(line)[1].split("=", 1) for line in lines)
+            assert exports["AZURE_APIM_ENDPOINT"].startswith("https://127.0.0.1:")
+            assert exports["AZURE_APIM_ENDPOINT"].endswith("/openai")
+            assert os.path.exists(exports["SSL_CERT_FILE"])
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(10)
+    assert proc.returncode == 0
