@@ -173,7 +173,7 @@ class AzureAgentClient:
                 yield message
         except agent.Interrupted:
             subtype = "interrupted"
-        except BaseException:
+        except Exception:
             # A failed prompt is not part of the conversation: asking again is clean.
             del self._conversation[mark:]
             raise

@@ -83,9 +83,12 @@ class AzureOpenAIOptions:
         if self.authority_host is None:
             self.authority_host = os.environ.get("AZURE_AUTHORITY_HOST") or PUBLIC_CLOUD_AUTHORITY
         self.authority_host = self.authority_host.rstrip("/")
-        if not self.authority_host.startswith("https://"):
-            # azure-identity refuses anything else; say so before it does.
-            self.authority_host = "https://" + self.authority_host.split("://", 1)[-1]
+        if "://" not in self.authority_host:
+            self.authority_host = "https://" + self.authority_host
+        if not self.authority_host.startswith("https://"):  # azure-identity refuses it later
+            raise ValueError(
+                f"AzureOpenAIOptions.authority_host must be an https URL, got {self.authority_host!r}"
+            )
         self.endpoint = self.endpoint.rstrip("/")
         self._validate()
 

@@ -55,6 +55,7 @@ def test_seed_positional_order() -> None:
         ({"apim_subscription_key": ""}, "apim_subscription_key is empty"),
         ({"max_turns": 0}, "max_turns must be >= 1"),
         ({"timeout": 0}, "timeout must be > 0"),
+        ({"authority_host": "http://login.example"}, "authority_host must be an https URL"),
     ],
 )
 def test_one_clear_error_per_bad_field(change: dict[str, object], message: str) -> None:
@@ -113,3 +114,5 @@ def test_authority_host_default(monkeypatch: pytest.MonkeyPatch) -> None:
     assert AzureOpenAIOptions(**GOOD).authority_host == "https://login.microsoftonline.com"
     monkeypatch.setenv("AZURE_AUTHORITY_HOST", "https://login.microsoftonline.us")
     assert AzureOpenAIOptions(**GOOD).authority_host == "https://login.microsoftonline.us"
+    monkeypatch.setenv("AZURE_AUTHORITY_HOST", "login.chinacloudapi.cn/")
+    assert AzureOpenAIOptions(**GOOD).authority_host == "https://login.chinacloudapi.cn"
