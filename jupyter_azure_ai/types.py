@@ -87,7 +87,8 @@ class AzureOpenAIOptions:
             self.authority_host = "https://" + self.authority_host
         if not self.authority_host.startswith("https://"):  # azure-identity refuses it later
             raise ValueError(
-                f"AzureOpenAIOptions.authority_host must be an https URL, got {self.authority_host!r}"
+                "AzureOpenAIOptions.authority_host must be an https URL,"
+                f" got {self.authority_host!r}"
             )
         self.endpoint = self.endpoint.rstrip("/")
         self._validate()
