@@ -1,14 +1,17 @@
 """Azure OpenAI behind API Management, from Python and from Jupyter.
 
-``import jupyter_azure_ai`` stays light: IPython, anywidget and azure.identity load
-only when the Jupyter pieces or a token fetch need them.
+``import jupyter_azure_ai`` stays light (a few milliseconds): the HTTP stack, IPython,
+anywidget and azure.identity load only when first used — ``%load_ext`` must not pay
+for a network stack it does not use yet.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from .client import AzureAgentClient
 from .errors import (
     APIStatusError,
     AuthenticationError,
@@ -21,8 +24,6 @@ from .errors import (
     StreamInterruptedError,
     UnauthorizedError,
 )
-from .query import azure_query
-from .tools import SdkTool, tool
 from .types import (
     AssistantMessage,
     AzureOpenAIOptions,
@@ -37,6 +38,43 @@ from .types import (
     ToolUseBlock,
     UserMessage,
 )
+
+if TYPE_CHECKING:
+    from .client import AzureAgentClient
+    from .query import azure_query
+    from .tools import SdkTool, tool
+
+#: Public names whose modules import httpx/anyio: loaded on first access.
+_LAZY = {
+    "AzureAgentClient": "client",
+    "azure_query": "query",
+    "SdkTool": "tools",
+    "tool": "tools",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'jupyter_azure_ai' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext jupyter_azure_ai``: register the magics (no network, nothing heavy)."""
+    from .jupyter.magics import load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext jupyter_azure_ai``: stop the loop thread and close the shared client."""
+    from .jupyter.magics import unload
+
+    unload(ipython)
+
 
 __all__ = [
     "APIStatusError",

@@ -140,10 +140,10 @@ async def run(
             return
         stats.num_turns += 1
         acc = TurnAccumulator(partial=partial)
-        body = transport.body(system + conversation, model, **extra)
+        body = transport.body(system + conversation, options, **extra)
         started = time.perf_counter()
         try:
-            response = await interrupter.call(transport.open_chat, body, model)
+            response = await interrupter.call(transport.open_chat, body, options)
             try:
                 async for event in read_turn(response, acc, interrupter.next_bytes):
                     yield StreamEvent(str(uuid.uuid4()), session_id, event)

@@ -103,7 +103,8 @@ class AzureHTTPTransport:
             **(options.default_headers or {}),
             "Ocp-Apim-Subscription-Key": options.apim_subscription_key,
         }
-        self._urls: dict[str, str] = {}
+        self._urls: dict[tuple[str, str], str] = {}
+        self._v1 = urlsplit(options.endpoint).path.rstrip("/").endswith("/v1")
         self.requests_sent = 0
 
     async def aclose(self) -> None:
@@ -111,24 +112,28 @@ class AzureHTTPTransport:
         if self._owns_client:
             await self._client.aclose()
 
-    def url_for(self, model: str) -> str:
-        url = self._urls.get(model)
+    def url_for(self, model: str, api_version: str) -> str:
+        url = self._urls.get((model, api_version))
         if url is None:
-            o = self.options
-            url = self._urls[model] = chat_url(o.endpoint, model, o.api_version)
+            url = self._urls[(model, api_version)] = chat_url(
+                self.options.endpoint, model, api_version
+            )
         return url
 
-    def body(self, messages: list[dict[str, Any]], model: str, **extra: Any) -> dict[str, Any]:
-        """The JSON body of a streamed chat request."""
-        o = self.options
+    def body(
+        self, messages: list[dict[str, Any]], options: AzureOpenAIOptions, **extra: Any
+    ) -> dict[str, Any]:
+        """The JSON body of a streamed chat request (``options``: this query's settings)."""
+        o = options
+        model = o.model
         body: dict[str, Any] = {
             "messages": messages,
             "stream": True,
             "stream_options": {"include_usage": True},
         }
-        if urlsplit(o.endpoint).path.rstrip("/").endswith("/v1"):
+        if self._v1:
             body["model"] = model
-        if (o.endpoint, model) in _COMPLETION_TOKENS:
+        if (self.options.endpoint, model) in _COMPLETION_TOKENS:
             body["max_completion_tokens"] = o.max_tokens
         else:
             body["max_tokens"] = o.max_tokens
@@ -137,17 +142,22 @@ class AzureHTTPTransport:
         body.update(extra)
         return body
 
-    async def open_chat(self, body: dict[str, Any], model: str) -> httpx.Response:
+    async def open_chat(
+        self, body: dict[str, Any], options: AzureOpenAIOptions
+    ) -> httpx.Response:
         """Start a streamed chat completion; return a 2xx response whose body is unread.
 
-        The caller reads it and must ``aclose()`` it.
+        The caller reads it and must ``aclose()`` it. ``options``: this query's settings
+        (deployment, api-version); the endpoint and credentials are the transport's own.
         """
+        model = options.model
+        url = self.url_for(model, options.api_version)
         attempt = 0
         refreshed = False
         while True:
             token = await self.auth.token()
             try:
-                response, detour = await self._send(json.dumps(body).encode(), model, token)
+                response, detour = await self._send(json.dumps(body).encode(), url, token)
             except httpx.TransportError as exc:  # connect error, timeout, TLS, DNS
                 if attempt < self.options.max_retries:
                     attempt += 1
@@ -188,10 +198,10 @@ class AzureHTTPTransport:
             raise error
 
     async def _send(
-        self, content: bytes, model: str, token: str
+        self, content: bytes, target: str, token: str
     ) -> tuple[httpx.Response, str | None]:
         """One POST, following redirects; the credentials go only to our own origin."""
-        url = httpx.URL(self.url_for(model))
+        url = httpx.URL(target)
         detour: str | None = None
         for _ in range(MAX_REDIRECTS + 1):
             if _origin(url) == self._origin:

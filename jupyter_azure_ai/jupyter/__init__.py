@@ -1,0 +1,1 @@
+"""The Jupyter side: runtime (loop thread + shared client), magics, display."""

@@ -1,0 +1,98 @@
+"""Rendering a streamed answer into one cell output, within an iopub budget.
+
+Each update re-sends the whole Markdown (Jupyter cannot append to a display), so
+the number of updates decides the bytes on the wire. Updates come at most every
+50 ms, only after ~40 new characters, and the interval grows with the answer
+(``len / 20,000`` s) so that the bytes sent stay a small multiple of the answer.
+The last update is exact.
+
+Model output is untrusted: ``<`` outside code is escaped, so raw HTML in an answer
+is shown, never rendered or run.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import Any
+
+MIN_INTERVAL_S = 0.05
+MIN_NEW_CHARS = 40
+CHARS_PER_S_OF_INTERVAL = 20_000
+
+_CODE = re.compile(r"(```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)|`[^`\n]*`)", re.S)
+
+
+def escape_html(markdown: str) -> str:
+    """Neutralise raw HTML outside code spans and fences (code shows as typed)."""
+    parts = _CODE.split(markdown)
+    for i in range(0, len(parts), 2):  # even parts are outside code
+        parts[i] = parts[i].replace("&", "&amp;").replace("<", "&lt;")
+    return "".join(parts)
+
+
+def bundle(text: str, fmt: str, final: bool) -> dict[str, str]:
+    """The mimebundle for ``text``: Markdown while streaming; plain text too at the end."""
+    if fmt == "text":
+        return {"text/plain": text}
+    data = {"text/markdown": escape_html(text) or "…"}
+    if final:
+        data["text/plain"] = text
+    return data
+
+
+class StreamingOutput:
+    """One display (one ``display_id``) re-rendered as an answer grows."""
+
+    def __init__(self, fmt: str = "markdown", *, stream: bool = True) -> None:
+        from IPython.display import display
+
+        self._display: Any = display
+        self.fmt = fmt
+        self.stream = stream
+        self.display_id = uuid.uuid4().hex
+        self.updates = 0
+        self._shown = False
+        self._last_time = 0.0
+        self._last_len = 0
+
+    def _send(self, data: dict[str, str]) -> None:
+        self._display(data, raw=True, display_id=self.display_id, update=self._shown)
+        self._shown = True
+        self.updates += 1
+
+    def update(self, text: str) -> None:
+        """Maybe re-render (throttled); call as often as deltas arrive."""
+        if not self.stream:
+            return
+        now = time.monotonic()
+        interval = max(MIN_INTERVAL_S, len(text) / CHARS_PER_S_OF_INTERVAL)
+        throttled = now - self._last_time < interval or len(text) - self._last_len < MIN_NEW_CHARS
+        if throttled and (self._shown or not text):  # the first text shows at once
+            return
+        self._last_time, self._last_len = now, len(text)
+        self._send(bundle(text, self.fmt, final=False))
+
+    def finish(self, text: str) -> None:
+        """The exact final rendering."""
+        self._send(bundle(text, self.fmt, final=True))
+
+
+def footer(model: str, usage: dict[str, Any] | None, seconds: float, note: str = "") -> str:
+    """``gpt-4o · 12 in / 345 out tokens · 1.2 s`` (+ cost when known, + a note)."""
+    usage = usage or {}
+    parts = [
+        model,
+        f"{usage.get('input_tokens', 0)} in / {usage.get('output_tokens', 0)} out tokens",
+        f"{seconds:.1f} s",
+    ]
+    if note:
+        parts.append(note)
+    return " · ".join(parts)
+
+
+def show_footer(text: str) -> None:
+    from IPython.display import display
+
+    display({"text/markdown": f"<sub>{escape_html(text)}</sub>", "text/plain": text}, raw=True)

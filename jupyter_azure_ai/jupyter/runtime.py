@@ -1,0 +1,189 @@
+"""One background event-loop thread per kernel, owning the one shared client.
+
+Why a thread and not ``nest_asyncio``: patching the kernel's loop loses widget
+messages on ipykernel 7 and breaks anyio after Ctrl-C. Here every network call runs
+on a private loop in a daemon thread; the cell's thread only waits on a queue of
+messages and renders them, so it works the same whether or not the kernel's own loop
+is busy (an ``await`` cell) or patched by another library.
+
+The magic and every chat panel share one ``AzureAgentClient``: one token cache, one
+connection pool, one conversation. Only a change of endpoint or credentials builds a
+new client; other settings (deployment, temperature, ...) apply per query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import hashlib
+import queue
+import threading
+from collections.abc import Coroutine
+from dataclasses import replace
+from typing import Any, TypeVar
+
+from ..client import AzureAgentClient
+from ..types import AzureOpenAIOptions, Message
+
+T = TypeVar("T")
+
+#: Options whose change needs a new client (connection pool, token cache).
+CONNECTION_FIELDS = (
+    "endpoint",
+    "tenant_id",
+    "client_id",
+    "client_secret",
+    "apim_subscription_key",
+    "authority_host",
+    "scope",
+    "credential",
+    "verify",
+    "proxy",
+    "timeout",
+    "default_headers",
+)
+
+
+def connection_key(options: AzureOpenAIOptions) -> tuple[Any, ...]:
+    """What identifies a connection; secrets enter only as digests."""
+    key: list[Any] = []
+    for name in CONNECTION_FIELDS:
+        value = getattr(options, name)
+        if name in ("client_secret", "apim_subscription_key"):
+            value = hashlib.sha256(str(value).encode()).hexdigest()
+        elif name == "credential":
+            value = id(value)
+        elif isinstance(value, dict):
+            value = tuple(sorted(value.items()))
+        key.append(value)
+    return tuple(key)
+
+
+class Done:
+    """End-of-stream marker put on a query's queue (``error`` set when it failed)."""
+
+    def __init__(self, error: BaseException | None = None) -> None:
+        self.error = error
+
+
+class Runtime:
+    """The kernel's loop thread and shared client."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._client: AzureAgentClient | None = None
+        self._key: tuple[Any, ...] | None = None
+        self._lock = threading.Lock()
+        self._busy: asyncio.Lock | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def client(self) -> AzureAgentClient | None:
+        """The shared client, if one was built (for status displays)."""
+        return self._client
+
+    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or not self.running:
+                loop = asyncio.new_event_loop()
+                ready = threading.Event()
+
+                def serve() -> None:
+                    asyncio.set_event_loop(loop)
+                    loop.call_soon(ready.set)
+                    loop.run_forever()
+
+                thread = threading.Thread(target=serve, name="jupyter-azure-ai-loop", daemon=True)
+                thread.start()
+                ready.wait()
+                self._loop, self._thread = loop, thread
+            return self._loop
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Run ``coro`` on the loop thread."""
+        return asyncio.run_coroutine_threadsafe(coro, self._ensure_loop())
+
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float | None = 30) -> T:
+        """Run ``coro`` on the loop thread and wait for its result."""
+        return self.submit(coro).result(timeout)
+
+    def client_for(self, options: AzureOpenAIOptions) -> AzureAgentClient:
+        """The shared client, rebuilt (with a fresh conversation) only if the endpoint or
+        credentials changed."""
+        key = connection_key(options)
+        with self._lock:
+            old = self._client
+            if old is not None and key == self._key:
+                old.options = options
+                return old
+            client = AzureAgentClient(options)
+            self._client, self._key = client, key
+        if old is not None:
+            self.submit(old.disconnect())
+        return client
+
+    def stream(
+        self, client: AzureAgentClient, prompt: str, options: AzureOpenAIOptions | None = None
+    ) -> tuple[queue.SimpleQueue[Message | Done], concurrent.futures.Future[None]]:
+        """Start answering ``prompt``; messages arrive on the returned queue, then ``Done``."""
+        out: queue.SimpleQueue[Message | Done] = queue.SimpleQueue()
+
+        async def run() -> None:
+            if self._busy is None:
+                self._busy = asyncio.Lock()
+            async with self._busy:  # one conversation: one question at a time
+                if options is not None:
+                    client.options = replace(options)
+                try:
+                    await client.query(prompt)
+                    async for message in client.receive_response():
+                        out.put(message)
+                except BaseException as exc:
+                    out.put(Done(exc))
+                    raise
+                out.put(Done())
+
+        return out, self.submit(run())
+
+    def interrupt(self, client: AzureAgentClient) -> None:
+        self.submit(client.interrupt())
+
+    def stop(self) -> None:
+        """Close the client and end the loop thread (``%unload_ext``)."""
+        with self._lock:
+            loop, thread, client = self._loop, self._thread, self._client
+            self._loop = self._thread = self._client = None
+            self._key = None
+            self._busy = None
+        if loop is None or thread is None:
+            return
+        if client is not None:
+            with contextlib.suppress(Exception):  # best effort; the thread ends anyway
+                asyncio.run_coroutine_threadsafe(client.disconnect(), loop).result(5)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        if not thread.is_alive():
+            loop.close()
+
+
+_RUNTIME: Runtime | None = None
+
+
+def get_runtime() -> Runtime:
+    """The kernel's runtime (created on first use)."""
+    global _RUNTIME
+    if _RUNTIME is None:
+        _RUNTIME = Runtime()
+    return _RUNTIME
+
+
+def stop_runtime() -> None:
+    global _RUNTIME
+    if _RUNTIME is not None:
+        _RUNTIME.stop()
+        _RUNTIME = None
