@@ -2,6 +2,7 @@
 
 Replies depend only on the request, so tests and demos can assert exact text:
 "capital of France" → **Paris**, "haiku" → a 3-line haiku, "hello" → a greeting,
+"... N words ..." → a long Markdown essay of N words (N <= 20,000; for load tests),
 anything else → a Markdown answer quoting the prompt (heading, bullets, a fenced code
 block) ending with "(turn N of this conversation)", N = number of user messages.
 When ``tools`` are offered and the prompt names one (or asks for weather and a tool
@@ -211,6 +212,9 @@ def _text_answer(prompt: str, turn: int, deployment: str) -> str:
         )
     if "haiku" in lowered:
         return "Silent servers hum\ntokens drift like autumn leaves —\nthe notebook wakes up"
+    essay = _ESSAY.search(lowered)
+    if essay:
+        return _essay(min(int(essay.group(1)), MAX_ESSAY_WORDS))
     if re.search(r"\b(hello|hi|hey)\b", lowered):
         return "Hello! 👋 I'm the local Azure OpenAI emulator. How can I help you today?"
     quoted = " ".join(prompt.split())
@@ -224,6 +228,23 @@ def _text_answer(prompt: str, turn: int, deployment: str) -> str:
         '```python\nprint("café")\n```\n\n'
         f"(turn {turn} of this conversation)"
     )
+
+
+_ESSAY = re.compile(r"\b(\d{2,5}) words\b")
+MAX_ESSAY_WORDS = 20_000
+_SENTENCE = (
+    "Azure API Management sits between the notebook and the model, checking the key, the token "
+    "and the quota before any request reaches a deployment."
+).split()
+
+
+def _essay(words: int) -> str:
+    """A long Markdown answer of exactly ``words`` words ("... 2000 words ..."): load tests."""
+    out: list[str] = []
+    for i in range(words):
+        word = _SENTENCE[i % len(_SENTENCE)]
+        out.append(word + ("\n\n" if i % 60 == 59 else ""))
+    return "## A long answer\n\n" + " ".join(out).replace("\n\n ", "\n\n")
 
 
 def _tool_results_answer(messages: list[dict[str, Any]]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import queue
 import shlex
+import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,7 +32,6 @@ from ..types import (
 )
 from .context import InterpolationError, interpolate
 from .display import StreamingOutput, footer, show_footer
-from .runtime import Done, get_runtime, stop_runtime
 
 INTERRUPT_GRACE_S = 1.0
 SECRET_SETTINGS = frozenset({"client_secret", "apim_subscription_key", "subscription_key"})
@@ -167,7 +167,9 @@ class AzureMagics(Magics):
         except UsageError as exc:
             raise UsageError(f"{exc}\nusage: %%azure {_usage()}") from None
         if args.out is not None and not args.out.isidentifier():
-            raise UsageError(f"--out needs a Python name, got {args.out!r}")
+            raise UsageError(
+                f"--out needs a Python name, got {args.out!r}\nusage: %%azure {_usage()}"
+            )
         if not cell.strip():
             raise UsageError("the cell is empty: write the prompt below %%azure")
         filled = interpolate(cell, self.shell.user_ns if self.shell else {}, self.context_rows)
@@ -178,6 +180,8 @@ class AzureMagics(Magics):
             system_prompt=args.system,
             include_partial_messages=not args.no_stream and self.stream,
         )
+        from .runtime import get_runtime  # imports the HTTP stack: not at %load_ext
+
         runtime = get_runtime()
         client = runtime.client_for(options)
         if args.new:
@@ -208,6 +212,8 @@ class AzureMagics(Magics):
         output: StreamingOutput,
     ) -> Answer:
         """Drain the query's queue on this (the cell's) thread and render as it goes."""
+        from .runtime import Done
+
         messages, future = runtime.stream(client, prompt, options)
         answer = Answer()
         turns: list[str] = []
@@ -307,7 +313,7 @@ class AzureMagics(Magics):
             options = self.options()
         except ValueError as exc:
             raise describe(exc) from None
-        client = get_runtime().client
+        client = _shared_client()
         print(f"endpoint:    {options.endpoint}")
         print(f"deployment:  {options.model}    api-version: {options.api_version}")
         print(f"authority:   {options.authority_host}    tenant: {options.tenant_id}")
@@ -328,7 +334,7 @@ class AzureMagics(Magics):
 
         from .display import escape_html
 
-        client = get_runtime().client
+        client = _shared_client()
         lines = []
         for m in client.history if client is not None else []:
             if isinstance(m, UserMessage) and isinstance(m.content, str):
@@ -340,10 +346,18 @@ class AzureMagics(Magics):
         display({"text/markdown": text, "text/plain": text}, raw=True)
 
     def _cmd_reset(self, _: list[str]) -> None:
-        runtime = get_runtime()
-        if runtime.client is not None:
-            runtime.call(_reset(runtime.client))
+        client = _shared_client()
+        if client is not None:
+            from .runtime import get_runtime
+
+            get_runtime().call(_reset(client))
         print("conversation cleared")
+
+
+def _shared_client() -> Any:
+    """The kernel's shared client, without starting anything (None before a question)."""
+    runtime = sys.modules.get("jupyter_azure_ai.jupyter.runtime")
+    return runtime.get_runtime().client if runtime is not None else None
 
 
 async def _reset(client: Any) -> None:
@@ -371,7 +385,9 @@ def load(ipython: Any) -> None:
 
 
 def unload(ipython: Any) -> None:
-    stop_runtime()
+    runtime = sys.modules.get("jupyter_azure_ai.jupyter.runtime")
+    if runtime is not None:
+        runtime.stop_runtime()
 
 
 __all__ = ["AzureMagics", "MagicError", "describe", "load", "unload"]

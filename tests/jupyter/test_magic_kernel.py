@@ -1,0 +1,236 @@
+"""%%azure and %azure in a real kernel, against the emulator."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from jupyter_azure_ai.emulator import Emulator
+
+from .kernel import Kernel
+
+HEAVY = ("httpx", "azure.identity", "anywidget", "openai", "ipywidgets")
+
+
+@pytest.fixture(scope="module")
+def kernel(emulator_server: Emulator) -> Iterator[Kernel]:
+    k = Kernel(emulator_server.env())
+    k.run("%load_ext jupyter_azure_ai")
+    yield k
+    k.shutdown()
+
+
+@pytest.fixture
+def fresh(kernel: Kernel, emulator: Emulator) -> Kernel:
+    run = kernel.run("%azure reset")
+    assert run.status == "ok", run.error
+    return kernel
+
+
+def secrets(emu: Emulator) -> list[str]:
+    return [emu.client_secret, emu.subscription_key]
+
+
+def answer_outputs(run: Any) -> list[dict[str, Any]]:
+    """The answer's display messages (the footer is the last display_data)."""
+    displays = run.displays()
+    return displays[:-1]
+
+
+def test_load_ext_is_light_and_idempotent(emulator: Emulator) -> None:
+    k = Kernel(emulator.env())
+    try:
+        code = (
+            "import sys, time\n"
+            "t = time.perf_counter()\n"
+            "%load_ext jupyter_azure_ai\n"
+            "elapsed = time.perf_counter() - t\n"
+            "%load_ext jupyter_azure_ai\n"
+            f"print(round(elapsed * 1000), [m for m in {HEAVY!r} if m in sys.modules])"
+        )
+        run = k.run(code)
+        assert run.status == "ok", run.error
+        assert "already loaded" in run.stdout  # IPython's own note; nothing breaks
+        ms, heavy = run.stdout.splitlines()[-1].split(" ", 1)
+        assert heavy.strip() == "[]"
+        assert int(ms) < 1000  # the 150 ms target is measured in bench/, not asserted here
+        assert emulator.stats.token_requests == 0 and emulator.stats.chat_requests == 0
+        run = k.run("%unload_ext jupyter_azure_ai\n%load_ext jupyter_azure_ai\nprint('ok')")
+        assert run.status == "ok" and run.stdout == "ok\n"
+    finally:
+        k.shutdown()
+
+
+def test_answer_streams_into_one_display_and_ends_exact(fresh: Kernel, emulator: Emulator) -> None:
+    run = fresh.run(
+        "%%azure -m fault-slow\nTell me about streaming",
+    )
+    assert run.status == "ok", run.error
+    outputs = answer_outputs(run)
+    first, *updates = outputs
+    assert first["msg_type"] == "display_data" and len(updates) >= 3
+    ids = {m["content"]["transient"]["display_id"] for m in outputs}
+    assert len(ids) == 1
+    final = updates[-1]["content"]["data"]
+    exact = fresh.run("print(_azure)").stdout[:-1]
+    assert final["text/plain"] == exact and "Tell me about streaming" in exact
+    footer = run.displays()[-1]["content"]["data"]["text/plain"]
+    assert footer.startswith("fault-slow · ") and "out tokens" in footer
+
+
+def test_iopub_budget_for_a_2000_word_answer(fresh: Kernel) -> None:
+    run = fresh.run("%%azure\nWrite 2000 words about API Management")
+    assert run.status == "ok", run.error
+    text = fresh.run("print(len(_azure.encode()))")
+    answer_bytes = int(text.stdout)
+    outputs = answer_outputs(run)
+    per_second = len(outputs) / max(run.seconds, 0.05)
+    assert answer_bytes > 10_000
+    assert run.wire_bytes() <= 4 * answer_bytes + 2_000, (run.wire_bytes(), answer_bytes)
+    assert per_second <= 25 or len(outputs) <= 3
+
+
+def test_interpolation_out_and_dataframe_summary(fresh: Kernel) -> None:
+    setup = (
+        "import pandas as pd\n"
+        "city = 'Paris'\n"
+        "df = pd.DataFrame({'x': range(100), 'y': [i * 2 for i in range(100)]})"
+    )
+    assert fresh.run(setup).status == "ok"
+    run = fresh.run("%%azure --out reply\nWhat is the capital of France? {city} {{braces}} {df}")
+    assert run.status == "ok", run.error
+    footer = run.displays()[-1]["content"]["data"]["text/plain"]
+    assert "context truncated: df" in footer
+    check = fresh.run("print('Paris' in reply, reply == _azure)")
+    assert check.stdout == "True True\n"
+    history = fresh.run("%azure history")
+    shown = json.dumps(history.displays())
+    assert "{braces}" in shown and "DataFrame with 100 rows x 2 columns" in shown
+    assert "| 99 | 99 | 198 |" in shown
+
+
+def test_undefined_name_is_one_line_and_sends_nothing(fresh: Kernel, emulator: Emulator) -> None:
+    run = fresh.run("%%azure\nTell me about {no_such_variable}")
+    assert run.status == "error"
+    err = run.error
+    assert err is not None and len(err["traceback"]) == 1
+    assert "{no_such_variable} is not defined" in err["traceback"][0]
+    assert emulator.stats.chat_requests == 0
+
+
+@pytest.mark.parametrize(
+    "line", ["--bogus", "-t hot", "--format html", "--out 1abc", "--max-tokens"]
+)
+def test_bad_options_are_usage_errors(fresh: Kernel, emulator: Emulator, line: str) -> None:
+    run = fresh.run(f"%%azure {line}\nhello")
+    assert run.status == "error"  # IPython prints a UsageError on stderr, no traceback
+    assert run.stderr.startswith("UsageError: ") and "usage: %%azure" in run.stderr
+    assert emulator.stats.chat_requests == 0
+
+
+def test_memory_new_and_reset(fresh: Kernel) -> None:
+    fresh.run("%%azure\nTell me about tea")
+    fresh.run("%%azure\nAnd about coffee")
+    assert "(turn 2 of this conversation)" in fresh.run("print(_azure)").stdout
+    fresh.run("%%azure --new\nAnd about water")
+    assert "(turn 1 of this conversation)" in fresh.run("print(_azure)").stdout
+    fresh.run("%azure reset")
+    fresh.run("%%azure\nAnd about juice")
+    assert "(turn 1 of this conversation)" in fresh.run("print(_azure)").stdout
+
+
+def test_options_apply_per_cell(fresh: Kernel, emulator: Emulator) -> None:
+    run = fresh.run("%%azure -m gpt-4o -t 0.2 --max-tokens 50 --format text --no-stream\nTell me")
+    assert run.status == "ok", run.error
+    outputs = answer_outputs(run)
+    assert len(outputs) == 1 and set(outputs[0]["content"]["data"]) == {"text/plain"}
+    assert "deployment `gpt-4o`" in outputs[0]["content"]["data"]["text/plain"]
+
+
+def test_raw_html_is_escaped(fresh: Kernel) -> None:
+    run = fresh.run("%%azure\nEcho <img src=x onerror=alert(1)> and <script>alert(2)</script>")
+    md = answer_outputs(run)[-1]["content"]["data"]["text/markdown"]
+    assert "<img" not in md and "<script" not in md and "&lt;img" in md
+
+
+@pytest.mark.parametrize(
+    ("line", "layer", "text"),
+    [
+        ("-m gpt-17", "deployment", "Model not found: deployment 'gpt-17'"),
+        ("-m fault-content-filter", "content filter", "Content filter blocked the prompt (hate)"),
+        ("-m fault-quota", "service", "Out of call volume quota"),
+    ],
+)
+def test_errors_are_one_line_naming_the_layer(
+    fresh: Kernel, emulator: Emulator, line: str, layer: str, text: str
+) -> None:
+    run = fresh.run(f"%%azure {line}\nhello")
+    assert run.status == "error"
+    assert run.error is not None
+    (only,) = run.error["traceback"]
+    assert f"✗ {layer}: " in only and text in only
+    for secret in secrets(emulator):
+        assert secret not in run.everything()
+
+
+def test_debug_shows_the_full_traceback(fresh: Kernel) -> None:
+    fresh.run("%azure config debug=true")
+    try:
+        run = fresh.run("%%azure -m gpt-17\nhello")
+        assert run.error is not None and run.error["ename"] == "ModelNotFoundError"
+        assert len(run.error["traceback"]) > 3
+    finally:
+        fresh.run("%azure config debug=false")
+
+
+def test_config_and_status_never_show_secrets(fresh: Kernel, emulator: Emulator) -> None:
+    fresh.run("%%azure\nhello")
+    run = fresh.run("%azure config model=gpt-4o temperature=0.5\n%azure status")
+    assert run.status == "ok", run.error
+    out = run.stdout
+    assert "model           gpt-4o" in out and "temperature     0.5" in out
+    assert "token:       valid until" in out and "deployment:  gpt-4o" in out
+    for secret in secrets(emulator):
+        assert secret not in run.everything()
+    refused = fresh.run("%azure config client_secret=abc")
+    assert refused.status == "error" and "environment only" in refused.stderr
+    fresh.run("%config AzureMagics.model = 'gpt-4o-mini'")
+    fresh.run("%azure config model=none")  # back to the environment's deployment
+    assert "deployment:  gpt-4 " in fresh.run("%azure status").stdout
+
+
+def test_interrupt_cancels_within_a_second(fresh: Kernel, emulator: Emulator) -> None:
+    marks: dict[str, float] = {}
+
+    def interrupt_on_first_output(msg: dict[str, Any], run: Any) -> None:
+        if msg["msg_type"] == "display_data" and "sent" not in marks:
+            marks["sent"] = time.perf_counter()
+            fresh.km.interrupt_kernel()
+
+    run = fresh.run(
+        "%%azure -m fault-slow\nWrite 300 words about patience",
+        on_message=interrupt_on_first_output,
+    )
+    done = time.perf_counter()
+    assert "sent" in marks and done - marks["sent"] < 1.5
+    footer = run.displays()[-1]["content"]["data"]["text/plain"]
+    assert "Cancelled" in footer
+    after = fresh.run("%%azure\nWhat is the capital of France?")
+    assert after.status == "ok" and "Paris" in fresh.run("print(_azure)").stdout
+
+
+def test_works_beside_nest_asyncio_and_inside_an_await_cell(fresh: Kernel) -> None:
+    run = fresh.run(
+        "import asyncio, nest_asyncio\n"
+        "nest_asyncio.apply()\n"
+        "await asyncio.sleep(0.01)\n"
+        "get_ipython().run_cell_magic('azure', '', 'What is the capital of France?')\n"
+        "await asyncio.sleep(0.01)\n"
+        "print('Paris' in _azure)"
+    )
+    assert run.status == "ok", run.error
+    assert run.stdout.endswith("True\n")
