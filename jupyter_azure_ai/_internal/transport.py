@@ -142,9 +142,7 @@ class AzureHTTPTransport:
         body.update(extra)
         return body
 
-    async def open_chat(
-        self, body: dict[str, Any], options: AzureOpenAIOptions
-    ) -> httpx.Response:
+    async def open_chat(self, body: dict[str, Any], options: AzureOpenAIOptions) -> httpx.Response:
         """Start a streamed chat completion; return a 2xx response whose body is unread.
 
         The caller reads it and must ``aclose()`` it. ``options``: this query's settings

@@ -232,10 +232,14 @@ def _text_answer(prompt: str, turn: int, deployment: str) -> str:
 
 _ESSAY = re.compile(r"\b(\d{2,5}) words\b")
 MAX_ESSAY_WORDS = 20_000
-_SENTENCE = (
-    "Azure API Management sits between the notebook and the model, checking the key, the token "
-    "and the quota before any request reaches a deployment."
-).split()
+_SENTENCE = tuple(
+    " ".join(
+        [
+            "Azure API Management sits between the notebook and the model, checking the key,",
+            "the token and the quota before any request reaches a deployment.",
+        ]
+    ).split(" ")
+)
 
 
 def _essay(words: int) -> str:
