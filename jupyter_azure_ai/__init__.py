@@ -18,6 +18,7 @@ from .errors import (
     AzureOpenAIError,
     CLIConnectionError,
     ContentFilterError,
+    MCPServerError,
     ModelNotFoundError,
     RateLimitError,
     StreamDecodeError,
@@ -27,13 +28,21 @@ from .errors import (
 from .types import (
     AssistantMessage,
     AzureOpenAIOptions,
+    CanUseTool,
     ContentBlock,
+    HookCallback,
+    HookContext,
+    HookMatcher,
     Message,
+    PermissionResult,
+    PermissionResultAllow,
+    PermissionResultDeny,
     ResultMessage,
     StreamEvent,
     SystemMessage,
     TextBlock,
     ThinkingBlock,
+    ToolPermissionContext,
     ToolResultBlock,
     ToolUseBlock,
     UserMessage,
@@ -42,13 +51,14 @@ from .types import (
 if TYPE_CHECKING:
     from .client import AzureAgentClient
     from .query import azure_query
-    from .tools import SdkTool, tool
+    from .tools import SdkTool, create_sdk_mcp_server, tool
 
 #: Public names whose modules import httpx/anyio: loaded on first access.
 _LAZY = {
     "AzureAgentClient": "client",
     "azure_query": "query",
     "SdkTool": "tools",
+    "create_sdk_mcp_server": "tools",
     "tool": "tools",
 }
 
@@ -84,10 +94,18 @@ __all__ = [
     "AzureOpenAIError",
     "AzureOpenAIOptions",
     "CLIConnectionError",
+    "CanUseTool",
     "ContentBlock",
     "ContentFilterError",
+    "HookCallback",
+    "HookContext",
+    "HookMatcher",
+    "MCPServerError",
     "Message",
     "ModelNotFoundError",
+    "PermissionResult",
+    "PermissionResultAllow",
+    "PermissionResultDeny",
     "RateLimitError",
     "ResultMessage",
     "SdkTool",
@@ -97,11 +115,13 @@ __all__ = [
     "SystemMessage",
     "TextBlock",
     "ThinkingBlock",
+    "ToolPermissionContext",
     "ToolResultBlock",
     "ToolUseBlock",
     "UnauthorizedError",
     "UserMessage",
     "__version__",
     "azure_query",
+    "create_sdk_mcp_server",
     "tool",
 ]

@@ -7,8 +7,10 @@ Shaped like the Claude Agent SDK's ``ClaudeSDKClient``::
         async for message in client.receive_response():
             ...
 
-``interrupt()`` (from another task) cancels the request being read at once; the
-response then ends with a ``ResultMessage`` of subtype ``"interrupted"``.
+``interrupt()`` (from another task) cancels the request being read, or the tools
+running, at once; the response then ends with a ``ResultMessage`` of subtype
+``"interrupted"``. MCP servers from ``options.mcp_servers`` belong to the client: they
+start in ``connect()`` (or with the first query) and stop in ``disconnect()``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -24,6 +27,7 @@ import httpx
 from . import __version__
 from ._internal import agent
 from ._internal.auth import AzureADAuth
+from ._internal.tool_calls import ToolSet
 from ._internal.transport import AzureHTTPTransport
 from .errors import AzureOpenAIError
 from .types import (
@@ -66,6 +70,8 @@ class AzureAgentClient:
         self._transport: AzureHTTPTransport | None = None
         self._interrupter = agent.Interrupter()
         self._announced = False
+        self._tools: ToolSet | None = None
+        self._mcp: Any = None  # _internal.mcp_bridge.McpHub, imported only when configured
 
     def __repr__(self) -> str:
         o = self.options
@@ -89,18 +95,62 @@ class AzureAgentClient:
         await self.disconnect()
 
     async def connect(self, prompt: str | None = None) -> None:
-        """Prepare the connection pool (no network until the first query)."""
+        """Prepare the connection pool (no network until the first query) and start the
+        MCP servers; ``MCPServerError`` names a server that failed to start."""
         if self._transport is None:
             self._transport = AzureHTTPTransport(
                 self.options, AzureADAuth(self.options), http_client=self._http_client
             )
+        await self._start_tools()
         if prompt is not None:
             await self.query(prompt)
 
     async def disconnect(self) -> None:
-        if self._transport is not None:
-            await self._transport.aclose()
-            self._transport = None
+        """Stop the MCP servers (waiting until their processes are gone) and close the pool."""
+        try:
+            await self._stop_tools()
+        finally:
+            if self._transport is not None:
+                await self._transport.aclose()
+                self._transport = None
+
+    async def _start_tools(self) -> None:
+        if self._tools is not None:
+            return
+        o = self.options
+        tools = ToolSet()
+        for t in o.tools or []:
+            tools.add(t)
+        stdio = {k: v for k, v in o.mcp_servers.items() if v.get("type", "stdio") == "stdio"}
+        for name, config in o.mcp_servers.items():
+            if config.get("type") == "sdk":
+                from ._internal.mcp_bridge import sdk_server_tools
+
+                for t in sdk_server_tools(name, config["instance"]):
+                    tools.add(t)
+        if o.allowed_tools:
+            from ._internal.file_tools import file_tools
+
+            for t in file_tools(o.cwd if o.cwd is not None else Path.cwd(), o.allowed_tools):
+                tools.add(t)
+        if stdio:
+            from ._internal.mcp_bridge import McpHub
+
+            hub = McpHub(stdio, o.cwd)
+            try:
+                await hub.start()
+            except BaseException:
+                await hub.stop()
+                raise
+            self._mcp = hub
+            for t in hub.tools:
+                tools.add(t)
+        self._tools = tools
+
+    async def _stop_tools(self) -> None:
+        hub, self._mcp, self._tools = self._mcp, None, None
+        if hub is not None:
+            await hub.stop()
 
     @property
     def auth(self) -> AzureADAuth | None:
@@ -143,9 +193,9 @@ class AzureAgentClient:
             raise AzureOpenAIError(
                 "Nothing to answer: call query(prompt) before receive_response()"
             )
-        if self._transport is None:
+        if self._transport is None or self._tools is None:
             await self.connect()
-        assert self._transport is not None
+        assert self._transport is not None and self._tools is not None
         started = time.perf_counter()
         if not self._announced:
             self._announced = True
@@ -167,6 +217,7 @@ class AzureAgentClient:
                 stats,
                 interrupter,
                 self.session_id,
+                self._tools,
             ):
                 if isinstance(message, (AssistantMessage, UserMessage)):
                     self.history.append(message)
@@ -186,7 +237,7 @@ class AzureAgentClient:
             is_error=subtype != "success",
             num_turns=stats.num_turns,
             session_id=self.session_id,
-            total_cost_usd=None,
+            total_cost_usd=stats.cost_usd(self.options),
             usage=dict(stats.usage),
             result=stats.final_text,
         )
@@ -195,10 +246,7 @@ class AzureAgentClient:
 
     def _init_data(self) -> dict[str, Any]:
         o = self.options
-        tools = []
-        for t in o.tools or []:
-            name = getattr(t, "name", None) or (t.get("function") or {}).get("name")
-            tools.append(name)
+        tools = self._tools.names() if self._tools is not None else []
         return {
             "type": "system",
             "subtype": "init",
@@ -207,6 +255,7 @@ class AzureAgentClient:
             "api_version": o.api_version,
             "endpoint": o.endpoint,
             "tools": tools,
+            "mcp_servers": [{"name": n, "status": "connected"} for n in o.mcp_servers],
             "cwd": str(o.cwd) if o.cwd is not None else None,
             "sdk_version": __version__,
         }

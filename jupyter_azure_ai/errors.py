@@ -8,6 +8,7 @@
      │    ├── UnauthorizedError        "401 Unauthorized: <APIM / service message>"
      │    └── StreamInterruptedError   the response stream ended before [DONE]
      ├── StreamDecodeError             the service sent bytes that are not a valid chunk
+     ├── MCPServerError                "MCP server '<name>' failed to start: <cause>"
      └── APIStatusError                (status_code, request_id, body)
           ├── ModelNotFoundError       "Model not found: deployment '<name>' ..."
           ├── RateLimitError           (retry_after)
@@ -72,6 +73,14 @@ class StreamInterruptedError(CLIConnectionError):
 
 class StreamDecodeError(AzureOpenAIError):
     """The service sent data that is not a valid chat-completion chunk."""
+
+
+class MCPServerError(AzureOpenAIError):
+    """An MCP server from ``mcp_servers`` could not be started or spoken to."""
+
+    def __init__(self, message: str, *, server: str) -> None:
+        super().__init__(message)
+        self.server = server
 
 
 class APIStatusError(AzureOpenAIError):

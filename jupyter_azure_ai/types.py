@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias, TypedDict
 from urllib.parse import urlsplit
 
 DEFAULT_SCOPE = "https://cognitiveservices.azure.com/.default"
@@ -78,6 +78,11 @@ class AzureOpenAIOptions:
     verify: bool | str | None = None
     proxy: str | None = None
     default_headers: dict[str, str] | None = None
+    allowed_tools: list[str] = field(default_factory=list)
+    mcp_servers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    can_use_tool: CanUseTool | None = None
+    hooks: dict[str, list[HookMatcher]] | None = None
+    pricing: dict[str, dict[str, float]] | None = None
 
     def __post_init__(self) -> None:
         if self.authority_host is None:
@@ -136,6 +141,7 @@ class AzureOpenAIOptions:
             raise ValueError(f"AzureOpenAIOptions.max_retries must be >= 0, got {self.max_retries}")
         if self.timeout is not None and self.timeout <= 0:
             raise ValueError(f"AzureOpenAIOptions.timeout must be > 0 seconds, got {self.timeout}")
+        _validate_tool_options(self)
 
     @classmethod
     def from_env(
@@ -179,6 +185,8 @@ class AzureOpenAIOptions:
                 shown.append(f"{f.name}='***'")
             elif f.name == "default_headers" and value:  # values may be credentials
                 shown.append(f"{f.name}={ {k: '***' for k in value}!r}")
+            elif f.name == "mcp_servers" and value:  # env values are often tokens
+                shown.append(f"{f.name}={_masked_servers(value)!r}")
             else:
                 shown.append(f"{f.name}={value!r}")
         return f"AzureOpenAIOptions({', '.join(shown)})"
@@ -188,6 +196,112 @@ class AzureOpenAIOptions:
     def secrets(self) -> tuple[str, ...]:
         """The secret strings to scrub from any text that leaves the SDK."""
         return tuple(s for s in (self.client_secret, self.apim_subscription_key) if s)
+
+
+BUILTIN_TOOLS = ("Read", "Write", "Edit", "Glob", "Grep")
+"""File tools ``allowed_tools`` can switch on; all are confined to ``cwd``."""
+_UNAVAILABLE_TOOLS = frozenset(
+    {"Bash", "BashOutput", "KillShell", "MultiEdit", "NotebookEdit", "Task", "TodoWrite"}
+    | {"WebFetch", "WebSearch", "LS"}
+)
+
+
+def _validate_tool_options(o: AzureOpenAIOptions) -> None:
+    for name in o.allowed_tools:
+        if name in _UNAVAILABLE_TOOLS:
+            raise ValueError(
+                f"AzureOpenAIOptions.allowed_tools: {name!r} is not available here; the built-in"
+                f" tools are {', '.join(BUILTIN_TOOLS)} (there is no shell tool)"
+            )
+    for server, config in o.mcp_servers.items():
+        kind = config.get("type", "stdio") if isinstance(config, dict) else None
+        if kind == "stdio" and not isinstance(config.get("command"), str):
+            raise ValueError(
+                f"AzureOpenAIOptions.mcp_servers[{server!r}] needs a 'command' (str),"
+                f" 'args' (list) and optionally 'env' (dict), got {config!r}"
+            )
+        if kind not in ("stdio", "sdk"):
+            raise ValueError(
+                f"AzureOpenAIOptions.mcp_servers[{server!r}]: type {kind!r} is not supported"
+                " (stdio servers as {'command': ..., 'args': [...]}, or create_sdk_mcp_server())"
+            )
+    for deployment, price in (o.pricing or {}).items():
+        ok = isinstance(price, dict) and {"input", "output"} <= price.keys()
+        if not ok or not all(isinstance(v, (int, float)) and v >= 0 for v in price.values()):
+            raise ValueError(
+                f"AzureOpenAIOptions.pricing[{deployment!r}] must be USD per 1M tokens such as"
+                f" {{'input': 2.5, 'output': 10.0, 'cached_input': 1.25}}, got {price!r}"
+            )
+
+
+def _masked_servers(servers: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for name, config in servers.items():
+        if isinstance(config, dict) and config.get("env"):
+            config = {**config, "env": {k: "***" for k in config["env"]}}
+        out[name] = config
+    return out
+
+
+# --- permissions and hooks (the Claude Agent SDK's names and shapes) ------------
+
+
+@dataclass
+class PermissionResultAllow:
+    """Let the tool run; ``updated_input`` replaces the model's arguments."""
+
+    behavior: Literal["allow"] = "allow"
+    updated_input: dict[str, Any] | None = None
+    updated_permissions: list[Any] | None = None  # accepted for compatibility, unused
+
+
+@dataclass
+class PermissionResultDeny:
+    """Refuse the call: ``message`` goes back to the model; ``interrupt`` ends the run."""
+
+    behavior: Literal["deny"] = "deny"
+    message: str = ""
+    interrupt: bool = False
+
+
+PermissionResult: TypeAlias = PermissionResultAllow | PermissionResultDeny
+
+
+@dataclass
+class ToolPermissionContext:
+    """What ``can_use_tool`` gets besides the name and input (Claude SDK shape)."""
+
+    signal: Any | None = None
+    suggestions: list[Any] = field(default_factory=list)
+    tool_use_id: str = ""
+    cwd: str | None = None
+
+
+CanUseTool: TypeAlias = Callable[
+    [str, dict[str, Any], ToolPermissionContext], Awaitable[PermissionResult]
+]
+
+
+class HookContext(TypedDict):
+    signal: Any | None
+
+
+HookCallback: TypeAlias = Callable[
+    [dict[str, Any], str | None, HookContext], Awaitable[dict[str, Any]]
+]
+
+
+@dataclass
+class HookMatcher:
+    """Hooks for the tools whose name matches ``matcher`` (a regex; None or "*": all).
+
+    ``hooks={"PreToolUse": [HookMatcher("Write|Edit", [check])]}``. Only the
+    ``PreToolUse`` and ``PostToolUse`` events exist here.
+    """
+
+    matcher: str | None = None
+    hooks: list[HookCallback] = field(default_factory=list)
+    timeout: float | None = None
 
 
 # --- content blocks ---------------------------------------------------------
@@ -270,13 +384,21 @@ Message: TypeAlias = UserMessage | AssistantMessage | SystemMessage | ResultMess
 __all__ = [
     "AssistantMessage",
     "AzureOpenAIOptions",
+    "CanUseTool",
     "ContentBlock",
+    "HookCallback",
+    "HookContext",
+    "HookMatcher",
     "Message",
+    "PermissionResult",
+    "PermissionResultAllow",
+    "PermissionResultDeny",
     "ResultMessage",
     "StreamEvent",
     "SystemMessage",
     "TextBlock",
     "ThinkingBlock",
+    "ToolPermissionContext",
     "ToolResultBlock",
     "ToolUseBlock",
     "UserMessage",

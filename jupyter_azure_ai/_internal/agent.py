@@ -1,14 +1,14 @@
-"""The bounded turn loop: model turn → (Python tools → results → next turn) → stop.
+"""The bounded turn loop: model turn → (tools → results → next turn) → stop.
 
 Read it top to bottom in ``run``. Tools given as plain OpenAI dicts are declarative:
-their ``ToolUseBlock``s are yielded and the run ends there. ``@tool`` functions are
-executed (concurrently when the model asks for several) and a tool that raises
-returns its error to the model as text, with ``is_error=True``.
+their ``ToolUseBlock``s are yielded and the run ends there. Every other tool (``@tool``
+functions, MCP tools, the built-in file tools) is run by ``tool_calls.run_tool_calls``,
+concurrently when the model asks for several; what goes wrong in a tool goes back to the
+model as a result with ``is_error=True``, and the loop continues.
 """
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -17,10 +17,10 @@ from typing import Any, TypeVar
 
 import anyio
 
-from ..tools import SdkTool, openai_tool_specs
 from ..types import (
     AssistantMessage,
     AzureOpenAIOptions,
+    ContentBlock,
     Message,
     StreamEvent,
     TextBlock,
@@ -29,6 +29,7 @@ from ..types import (
     UserMessage,
 )
 from .stream import TurnAccumulator, completion_filter_error, read_turn, usage_to_claude
+from .tool_calls import ToolSet, interrupted_result, run_tool_calls
 from .transport import AzureHTTPTransport
 
 DEFAULT_MAX_TURNS = 10
@@ -85,34 +86,16 @@ class RunStats:
         for k, v in usage_to_claude(raw).items():
             self.usage[k] = self.usage.get(k, 0) + int(v)
 
-
-def tool_result_text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    try:
-        return json.dumps(value, default=str)
-    except (TypeError, ValueError):
-        return str(value)
-
-
-async def _run_tool(tool: SdkTool, use: ToolUseBlock) -> ToolResultBlock:
-    try:
-        value = await tool.call(use.input)
-    except Exception as exc:
-        return ToolResultBlock(use.id, f"{type(exc).__name__}: {exc}", is_error=True)
-    return ToolResultBlock(use.id, tool_result_text(value), is_error=False)
-
-
-async def run_tools(tools: dict[str, SdkTool], uses: list[ToolUseBlock]) -> list[ToolResultBlock]:
-    results: list[ToolResultBlock | None] = [None] * len(uses)
-
-    async def one(i: int, use: ToolUseBlock) -> None:
-        results[i] = await _run_tool(tools[use.name], use)
-
-    async with anyio.create_task_group() as tg:
-        for i, use in enumerate(uses):
-            tg.start_soon(one, i, use)
-    return [r for r in results if r is not None]
+    def cost_usd(self, options: AzureOpenAIOptions) -> float | None:
+        """From ``options.pricing[deployment]`` (USD per 1M tokens); None when unpriced."""
+        price = (options.pricing or {}).get(options.model)
+        if price is None:
+            return None
+        cached = self.usage.get("cache_read_input_tokens", 0)
+        fresh = self.usage.get("input_tokens", 0) - cached
+        cost = fresh * price["input"] + self.usage.get("output_tokens", 0) * price["output"]
+        cost += cached * price.get("cached_input", price["input"])
+        return round(cost / 1_000_000, 10)
 
 
 async def run(
@@ -122,14 +105,11 @@ async def run(
     stats: RunStats,
     interrupter: Interrupter,
     session_id: str,
+    tools: ToolSet,
 ) -> AsyncIterator[Message]:
     """Run model turns on ``conversation`` (extended in place) until the model stops."""
     model = options.model
-    python_tools = {t.name: t for t in options.tools or [] if isinstance(t, SdkTool)}
-    extra: dict[str, Any] = {}
-    specs = openai_tool_specs(options.tools)
-    if specs:
-        extra["tools"] = specs
+    extra: dict[str, Any] = {"tools": tools.specs} if tools.specs else {}
     system = [{"role": "system", "content": options.system_prompt}] if options.system_prompt else []
     max_turns = options.max_turns or DEFAULT_MAX_TURNS
     partial = options.include_partial_messages
@@ -170,11 +150,31 @@ async def run(
         if filtered is not None:
             raise filtered
         uses = [b for b in message.content if isinstance(b, ToolUseBlock)]
-        if not uses or any(u.name not in python_tools for u in uses):
+        if not uses or any(tools.declarative(u.name) for u in uses):
             return  # done, or a declarative tool the caller handles
-        results = await run_tools(python_tools, uses)
-        for result in results:
-            conversation.append(
-                {"role": "tool", "tool_call_id": result.tool_use_id, "content": result.content}
-            )
-        yield UserMessage(content=list(results))
+        results: list[ToolResultBlock | None] = [None] * len(uses)
+        try:
+            stop = await interrupter.call(run_tool_calls, tools, uses, options, session_id, results)
+        except Interrupted:
+            # Every call gets a result, so the conversation stays valid for the next query.
+            yield _tool_round(conversation, uses, results)
+            raise
+        yield _tool_round(conversation, uses, results)
+        if stop:  # can_use_tool denied with interrupt=True
+            raise Interrupted
+
+
+def _tool_round(
+    conversation: list[dict[str, Any]],
+    uses: list[ToolUseBlock],
+    results: list[ToolResultBlock | None],
+) -> UserMessage:
+    """The round's results (missing ones marked interrupted), appended to the conversation."""
+    blocks: list[ContentBlock] = []
+    for use, result in zip(uses, results, strict=True):
+        block = result or interrupted_result(use)
+        conversation.append(
+            {"role": "tool", "tool_call_id": block.tool_use_id, "content": block.content}
+        )
+        blocks.append(block)
+    return UserMessage(content=blocks)

@@ -15,10 +15,18 @@ EXPECTED = [
     "AzureOpenAIError",
     "AzureOpenAIOptions",
     "CLIConnectionError",
+    "CanUseTool",
     "ContentBlock",
     "ContentFilterError",
+    "HookCallback",
+    "HookContext",
+    "HookMatcher",
+    "MCPServerError",
     "Message",
     "ModelNotFoundError",
+    "PermissionResult",
+    "PermissionResultAllow",
+    "PermissionResultDeny",
     "RateLimitError",
     "ResultMessage",
     "SdkTool",
@@ -28,12 +36,14 @@ EXPECTED = [
     "SystemMessage",
     "TextBlock",
     "ThinkingBlock",
+    "ToolPermissionContext",
     "ToolResultBlock",
     "ToolUseBlock",
     "UnauthorizedError",
     "UserMessage",
     "__version__",
     "azure_query",
+    "create_sdk_mcp_server",
     "tool",
 ]
 
@@ -58,7 +68,8 @@ def test_import_is_light() -> None:
     code = (
         "import sys, jupyter_azure_ai; "
         "heavy = [m for m in ('IPython', 'ipywidgets', 'anywidget', 'azure.identity', 'openai',"
-        " 'starlette', 'uvicorn', 'trustme') if m in sys.modules]; print(heavy)"
+        " 'starlette', 'uvicorn', 'trustme', 'mcp', 'jsonschema', 'pydantic')"
+        " if m in sys.modules]; print(heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
