@@ -1,0 +1,111 @@
+"""Jupyter figures for bench/run.py: ``%load_ext`` time, iopub cost of a streamed answer.
+
+The ``%%azure`` magic is compared with the naive approach measured in the same
+kernel: re-rendering the whole Markdown on every delta.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import time
+from typing import Any
+
+from jupyter_client.manager import KernelManager
+
+PROMPT = "Write 2000 words about API Management"
+
+PER_DELTA = f"""
+from IPython.display import Markdown, display
+from jupyter_azure_ai import AzureOpenAIOptions, StreamEvent, azure_query
+_text, _handle = "", display(Markdown("…"), display_id=True)
+async for _m in azure_query({PROMPT!r}, AzureOpenAIOptions.from_env(include_partial_messages=True)):
+    if isinstance(_m, StreamEvent) and _m.event.get("type") == "content_block_delta":
+        _text += _m.event["delta"]["text"]
+        _handle.update(Markdown(_text))
+_azure = _text
+"""
+
+
+class _Kernel:
+    def __init__(self, env: dict[str, str]) -> None:
+        self.km = KernelManager(kernel_name="python3")
+        self.km.start_kernel(env={**os.environ, **env, "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=60)
+
+    def run(self, code: str) -> tuple[list[dict[str, Any]], float]:
+        start = time.perf_counter()
+        msg_id = self.kc.execute(code)
+        out = []
+        while True:
+            msg = self.kc.get_iopub_msg(timeout=120)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                break
+            out.append(msg)
+        self.kc.get_shell_msg(timeout=10)
+        return out, time.perf_counter() - start
+
+    def close(self) -> None:
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+
+
+def load_ext_ms(env: dict[str, str], runs: int) -> float:
+    """Median time of ``%load_ext jupyter_azure_ai`` in a fresh kernel."""
+    times = []
+    for _ in range(runs):
+        k = _Kernel(env)
+        try:
+            code = (
+                "import time as _t\n_s = _t.perf_counter()\n%load_ext jupyter_azure_ai\n"
+                "print((_t.perf_counter() - _s) * 1000)"
+            )
+            msgs, _ = k.run(code)
+            text = "".join(m["content"].get("text", "") for m in msgs if m["msg_type"] == "stream")
+            times.append(float(text.strip().splitlines()[-1]))
+        finally:
+            k.close()
+    return statistics.median(times)
+
+
+def _display_cost(msgs: list[dict[str, Any]]) -> tuple[int, int, int]:
+    """(display messages, their bytes, the most of them in any one-second window)."""
+    shown = [m for m in msgs if m["msg_type"] in ("display_data", "update_display_data")]
+    stamps = sorted(m["header"]["date"].timestamp() for m in shown)
+    busiest = max(
+        (sum(1 for t in stamps[i:] if t - start < 1.0) for i, start in enumerate(stamps)),
+        default=0,
+    )
+    return len(shown), sum(len(json.dumps(m["content"])) for m in shown), busiest
+
+
+def iopub_cost(env: dict[str, str]) -> dict[str, float]:
+    """Display messages in the busiest second and bytes/answer-bytes: magic vs per-delta."""
+    k = _Kernel(env)
+    try:
+        k.run("%load_ext jupyter_azure_ai")
+        k.run(f"%%azure\n{PROMPT}")  # warm: token, connection
+        msgs, seconds = k.run(f"%%azure --new\n{PROMPT}")
+        answer, _ = k.run("print(len(_azure.encode()))")
+        size = int(next(m for m in answer if m["msg_type"] == "stream")["content"]["text"])
+        n, nbytes, busiest = _display_cost(msgs)
+        naive_msgs, naive_seconds = k.run(PER_DELTA)
+        naive_n, naive_bytes, naive_busiest = _display_cost(naive_msgs)
+    finally:
+        k.close()
+    return {
+        "answer_bytes": size,
+        "magic_msgs": n,
+        "magic_rate": busiest,
+        "magic_ratio": nbytes / size,
+        "magic_seconds": seconds,
+        "naive_msgs": naive_n,
+        "naive_rate": naive_busiest,
+        "naive_ratio": naive_bytes / size,
+        "naive_seconds": naive_seconds,
+    }
