@@ -58,14 +58,25 @@ class McpHub:
         self.tools: list[SdkTool] = []
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
+        self._starting = ""
 
     async def start(self) -> None:
         """Start every server and list its tools; ``MCPServerError`` names the one that failed."""
         if self._task is not None:
             return
         ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._task = asyncio.get_running_loop().create_task(self._own(ready))
-        await ready
+        self._task = task = asyncio.get_running_loop().create_task(self._own(ready))
+        # The limit is kept out here: a timeout scope around entering a client would be
+        # left before the client's own task group is, which anyio refuses.
+        done, _ = await asyncio.wait([ready], timeout=STARTUP_TIMEOUT * len(self.servers))
+        if not done:
+            task.cancel()
+            raise MCPServerError(
+                f"MCP server {self._starting!r} failed to start: no MCP handshake within"
+                f" {STARTUP_TIMEOUT:g} s",
+                server=self._starting,
+            )
+        ready.result()
 
     async def stop(self) -> None:
         """Stop every server and wait (bounded, even when cancelled) until they are gone."""
@@ -96,6 +107,7 @@ class McpHub:
         """Start server ``name`` on ``stack`` and list its tools; the error, if it failed."""
         # Its stderr goes to a file: a kernel's sys.stderr has no fd, and the last line
         # says why a server that failed to start did so.
+        self._starting = name
         errlog = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))  # noqa: SIM115
         try:
             from mcp import Client, StdioServerParameters
@@ -107,10 +119,9 @@ class McpHub:
                 env=config.get("env"),
                 cwd=config.get("cwd") or self.cwd,
             )
-            with anyio.fail_after(STARTUP_TIMEOUT):
-                transport = stdio_client(params, errlog=errlog)
-                client = await stack.enter_async_context(Client(transport))
-                listed = await client.list_tools()
+            transport = stdio_client(params, errlog=errlog)
+            client = await stack.enter_async_context(Client(transport))
+            listed = await client.list_tools()
         except Exception as exc:  # includes exception groups of Exceptions
             return self._failure(name, exc, errlog)
         self.tools += [_remote_tool(name, t, client) for t in listed.tools]
@@ -118,9 +129,7 @@ class McpHub:
 
     @staticmethod
     def _failure(name: str, exc: BaseException, errlog: Any) -> MCPServerError:
-        reason = "no MCP handshake within" if isinstance(exc, TimeoutError) else _reason(exc)
-        if isinstance(exc, TimeoutError):
-            reason = f"{reason} {STARTUP_TIMEOUT:g} s"
+        reason = _reason(exc)
         errlog.seek(0)
         tail = [line.strip() for line in errlog.read().splitlines() if line.strip()][-1:]
         said = f" (its stderr: {tail[0][:200]})" if tail else ""
