@@ -272,11 +272,16 @@ class Scripted(Response):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         start: Message = {"type": "http.response.start", "status": 200}
         await send({**start, "headers": self.raw_headers})
-        for step in self.steps:
-            if isinstance(step, float):
-                await asyncio.sleep(step)
-            else:
-                await send({"type": "http.response.body", "body": step, "more_body": True})
+        try:
+            for step in self.steps:
+                if isinstance(step, float):
+                    await asyncio.sleep(step)
+                else:
+                    await send({"type": "http.response.body", "body": step, "more_body": True})
+        except asyncio.CancelledError:
+            # The server is stopping with a slow stream still open (a client that was
+            # interrupted): end quietly instead of logging a traceback at shutdown.
+            return
         if self.cut:
             await asyncio.sleep(0.05)  # the written chunks reach the client before the close
             raise ConnectionCut
