@@ -119,8 +119,7 @@ class Runtime:
         with self._lock:
             old = self._client
             if old is not None and key == self._key:
-                old.options = options
-                return old
+                return old  # per-query settings are applied by stream()
             client = AzureAgentClient(options)
             self._client, self._key = client, key
         if old is not None:
