@@ -26,6 +26,7 @@ EXPECTED = [  # what each example prints, in README order
     "model wants get_weather({'location': 'Paris'})",
     "sunny, 21 °C",
     "[",
+    "Based on Read:      1\tbuy oat milk",
     "Deployment error: Model not found: deployment 'no-such-deployment'",
 ]
 
