@@ -204,6 +204,7 @@ class AzureAgentClient:
             yield init
         turn = self._pending.pop(0)
         mark = len(self._conversation)
+        _answer_declared_tool_calls(self._conversation)
         self._conversation.append(turn)
         self.history.append(UserMessage(turn["content"]))
         stats = agent.RunStats()
@@ -259,3 +260,22 @@ class AzureAgentClient:
             "cwd": str(o.cwd) if o.cwd is not None else None,
             "sdk_version": __version__,
         }
+
+
+def _answer_declared_tool_calls(conversation: list[dict[str, Any]]) -> None:
+    """Give unanswered tool calls a result before the next user turn.
+
+    A run that ended on calls to declarative (dict) tools leaves them unanswered, and
+    Azure rejects a conversation whose assistant ``tool_calls`` are not each followed
+    by a ``tool`` message. The caller handled those calls outside the SDK.
+    """
+    if not conversation or not conversation[-1].get("tool_calls"):
+        return
+    for call in conversation[-1]["tool_calls"]:
+        conversation.append(
+            {
+                "role": "tool",
+                "tool_call_id": call["id"],
+                "content": "(handled by the caller; no result was passed back)",
+            }
+        )

@@ -118,6 +118,18 @@ async def test_dict_tools_yield_tool_use_and_end() -> None:
     assert isinstance(messages[-1], ResultMessage) and len(rec.requests) == 1
 
 
+async def test_declared_tool_calls_are_answered_before_the_next_turn() -> None:
+    spec = {"type": "function", "function": {"name": "get_weather", "parameters": {}}}
+    rec = Recorder(weather_call("Paris"), answer("ok"))
+    async with rec.client(options(tools=[spec])) as client:
+        for prompt in ("weather in Paris", "thanks"):
+            await client.query(prompt)
+            _ = [m async for m in client.receive_response()]
+    sent = rec.bodies()[1]["messages"]
+    assert [m["role"] for m in sent] == ["user", "assistant", "tool", "user"]
+    assert sent[2]["tool_call_id"] == "call_0"
+
+
 async def test_python_tools_run_and_results_go_back() -> None:
     @tool
     def get_weather(location: str) -> str:
