@@ -71,6 +71,7 @@ class AzureAgentClient:
         self._interrupter = agent.Interrupter()
         self._announced = False
         self._tools: ToolSet | None = None
+        self._tools_key: tuple[Any, ...] = ()
         self._mcp: Any = None  # _internal.mcp_bridge.McpHub, imported only when configured
 
     def __repr__(self) -> str:
@@ -114,9 +115,24 @@ class AzureAgentClient:
                 await self._transport.aclose()
                 self._transport = None
 
+    def _tool_key(self) -> tuple[Any, ...]:
+        """What the tool set is built from; ``options`` may change between queries."""
+        o = self.options
+        servers = tuple((name, repr(config)) for name, config in sorted(o.mcp_servers.items()))
+        return (
+            tuple(id(t) for t in o.tools or []),
+            servers,
+            o.allowed_tools and tuple(o.allowed_tools),
+            str(o.cwd),
+        )
+
     async def _start_tools(self) -> None:
+        key = self._tool_key()
         if self._tools is not None:
-            return
+            if key == self._tools_key:
+                return
+            await self._stop_tools()  # a query with other tools (e.g. a %%azure --tool cell)
+        self._tools_key = key
         o = self.options
         tools = ToolSet()
         for t in o.tools or []:
@@ -193,8 +209,7 @@ class AzureAgentClient:
             raise AzureOpenAIError(
                 "Nothing to answer: call query(prompt) before receive_response()"
             )
-        if self._transport is None or self._tools is None:
-            await self.connect()
+        await self.connect()  # cheap when nothing changed; picks up this query's tools
         assert self._transport is not None and self._tools is not None
         started = time.perf_counter()
         if not self._announced:

@@ -32,13 +32,53 @@ def escape_html(markdown: str) -> str:
     return "".join(parts)
 
 
-def bundle(text: str, fmt: str, final: bool) -> dict[str, str]:
-    """The mimebundle for ``text``: Markdown while streaming; plain text too at the end."""
+class Transcript:
+    """An answer as it grows: the model's text (untrusted) and tool lines (ours).
+
+    Parts are (markdown, plain) pairs; the model's text is escaped when rendered, the
+    tool lines are markup we build (with their model-chosen pieces escaped).
+    """
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[str, str | None]] = []  # (text, None) = model text
+        self.size = 0
+
+    def add_text(self, text: str) -> None:
+        if self.parts and self.parts[-1][1] is None:
+            self.parts[-1] = (self.parts[-1][0] + text, None)
+        else:
+            self.parts.append((text, None))
+        self.size += len(text)
+
+    def add_tool_line(self, name: str, arguments: str, result: str, is_error: bool) -> None:
+        mark = "✗" if is_error else "→"
+        short = result if len(result) <= 80 else result[:79] + "…"
+        summary = f"🔧 <code>{escape_html(name)}({escape_html(arguments)})</code> {mark} "
+        markdown = (
+            f"\n\n<details><summary>{summary}{escape_html(short)}</summary>\n\n"
+            f"<pre>{escape_html(result)}</pre>\n\n</details>\n\n"
+        )
+        self.parts.append((markdown, f"\n[tool] {name}({arguments}) {mark} {short}\n"))
+        self.size += len(markdown)
+
+    def text(self) -> str:
+        """The model's words only (what ``--out`` and ``_azure`` hold)."""
+        return "".join(t for t, plain in self.parts if plain is None)
+
+    def markdown(self) -> str:
+        return "".join(escape_html(t) if plain is None else t for t, plain in self.parts)
+
+    def plain(self) -> str:
+        return "".join(t if plain is None else plain for t, plain in self.parts)
+
+
+def bundle(transcript: Transcript, fmt: str, final: bool) -> dict[str, str]:
+    """The mimebundle: Markdown while streaming; plain text too at the end."""
     if fmt == "text":
-        return {"text/plain": text}
-    data = {"text/markdown": escape_html(text) or "…"}
+        return {"text/plain": transcript.plain()}
+    data = {"text/markdown": transcript.markdown() or "…"}
     if final:
-        data["text/plain"] = text
+        data["text/plain"] = transcript.plain()
     return data
 
 
@@ -62,21 +102,22 @@ class StreamingOutput:
         self._shown = True
         self.updates += 1
 
-    def update(self, text: str) -> None:
-        """Maybe re-render (throttled); call as often as deltas arrive."""
-        if not self.stream:
+    def update(self, transcript: Transcript) -> None:
+        """Maybe re-render (throttled); cheap to call on every delta."""
+        size = transcript.size
+        if not self.stream or not size:
             return
         now = time.monotonic()
-        interval = max(MIN_INTERVAL_S, len(text) / CHARS_PER_S_OF_INTERVAL)
-        throttled = now - self._last_time < interval or len(text) - self._last_len < MIN_NEW_CHARS
-        if throttled and (self._shown or not text):  # the first text shows at once
+        interval = max(MIN_INTERVAL_S, size / CHARS_PER_S_OF_INTERVAL)
+        throttled = now - self._last_time < interval or size - self._last_len < MIN_NEW_CHARS
+        if throttled and self._shown:  # the first text shows at once
             return
-        self._last_time, self._last_len = now, len(text)
-        self._send(bundle(text, self.fmt, final=False))
+        self._last_time, self._last_len = now, size
+        self._send(bundle(transcript, self.fmt, final=False))
 
-    def finish(self, text: str) -> None:
+    def finish(self, transcript: Transcript) -> None:
         """The exact final rendering."""
-        self._send(bundle(text, self.fmt, final=True))
+        self._send(bundle(transcript, self.fmt, final=True))
 
 
 def footer(model: str, usage: dict[str, Any] | None, seconds: float, note: str = "") -> str:

@@ -8,6 +8,7 @@ be saved in the notebook.
 
 from __future__ import annotations
 
+import json
 import queue
 import shlex
 import sys
@@ -19,7 +20,7 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from traitlets import Bool, CFloat, CInt, Enum, Unicode
+from traitlets import Bool, CFloat, CInt, Dict, Enum, Unicode
 
 from .. import errors
 from ..types import (
@@ -28,10 +29,12 @@ from ..types import (
     ResultMessage,
     StreamEvent,
     TextBlock,
+    ToolResultBlock,
+    ToolUseBlock,
     UserMessage,
 )
 from .context import InterpolationError, interpolate
-from .display import StreamingOutput, footer, show_footer
+from .display import StreamingOutput, Transcript, footer, show_footer
 
 INTERRUPT_GRACE_S = 1.0
 SECRET_SETTINGS = frozenset({"client_secret", "apim_subscription_key", "subscription_key"})
@@ -105,6 +108,10 @@ class Answer:
 @argument("--out", metavar="NAME", help="store the answer text in this variable")
 @argument("--no-stream", action="store_true", help="show only the final answer")
 @argument("--format", choices=["markdown", "text"], help="how to show the answer")
+@argument("--tool", action="append", default=[], metavar="NAME", help="offer a notebook function")
+@argument(
+    "--mcp", action="append", default=[], metavar="NAME", help="offer a configured MCP server"
+)
 def azure(line: str) -> None:
     """%%azure [options]: the cell is the prompt; {name} inserts a notebook variable."""
 
@@ -132,6 +139,9 @@ class AzureMagics(Magics):
     stream = Bool(True, help="stream answers as they arrive").tag(config=True)
     context_rows = CInt(5, help="head/tail rows of a DataFrame put in a prompt").tag(config=True)
     debug = Bool(False, help="show full tracebacks").tag(config=True)
+    mcp_servers = Dict(
+        help='MCP servers for --mcp NAME: {"name": {"command": ..., "args": [...]}}'
+    ).tag(config=True)
 
     # --- settings ---------------------------------------------------------------
 
@@ -179,6 +189,8 @@ class AzureMagics(Magics):
             max_tokens=args.max_tokens,
             system_prompt=args.system,
             include_partial_messages=not args.no_stream and self.stream,
+            tools=self._tools(args.tool) or None,
+            mcp_servers=self._mcp(args.mcp) or None,
         )
         from .runtime import get_runtime  # imports the HTTP stack: not at %load_ext
 
@@ -189,8 +201,10 @@ class AzureMagics(Magics):
         fmt = args.format or self.format
         output = StreamingOutput(fmt, stream=options.include_partial_messages)
         started = time.perf_counter()
-        answer = self._receive(runtime, client, filled.prompt, options, output)
-        output.finish(answer.text)
+        transcript = Transcript()
+        answer = self._receive(runtime, client, filled.prompt, options, output, transcript)
+        answer.text = transcript.text()
+        output.finish(transcript)
         notes = []
         if filled.truncated:
             notes.append(f"context truncated: {', '.join(filled.truncated)}")
@@ -210,14 +224,14 @@ class AzureMagics(Magics):
         prompt: str,
         options: AzureOpenAIOptions,
         output: StreamingOutput,
+        transcript: Transcript,
     ) -> Answer:
         """Drain the query's queue on this (the cell's) thread and render as it goes."""
         from .runtime import Done
 
         messages, future = runtime.stream(client, prompt, options)
         answer = Answer()
-        turns: list[str] = []
-        current: list[str] = []
+        calls: dict[str, ToolUseBlock] = {}
         deadline: float | None = None
         while True:
             try:
@@ -227,7 +241,7 @@ class AzureMagics(Magics):
                     if deadline is not None and time.monotonic() > deadline:
                         future.cancel()  # the stream did not stop by itself: drop it
                         break
-                    output.update("".join([*turns, *current]))
+                    output.update(transcript)
                     continue
                 if isinstance(item, Done):
                     if item.error is not None and not answer.cancelled:
@@ -236,15 +250,24 @@ class AzureMagics(Magics):
                 if isinstance(item, StreamEvent):
                     delta = item.event.get("delta")
                     if delta and delta.get("type") == "text_delta":
-                        current.append(delta["text"])
-                        output.update("".join([*turns, *current]))
+                        transcript.add_text(delta["text"])
+                        output.update(transcript)
                 elif isinstance(item, AssistantMessage):
-                    text = "".join(b.text for b in item.content if isinstance(b, TextBlock))
-                    if text:
-                        turns.append(text + ("\n\n" if item.stop_reason == "tool_calls" else ""))
-                    current = []
-                elif isinstance(item, UserMessage):
-                    current = []
+                    for block in item.content:
+                        if isinstance(block, TextBlock) and not options.include_partial_messages:
+                            transcript.add_text(block.text)
+                        elif isinstance(block, ToolUseBlock):
+                            calls[block.id] = block
+                elif isinstance(item, UserMessage) and isinstance(item.content, list):
+                    for result in item.content:
+                        if isinstance(result, ToolResultBlock) and result.tool_use_id in calls:
+                            use = calls[result.tool_use_id]
+                            transcript.add_tool_line(
+                                use.name,
+                                json.dumps(use.input, ensure_ascii=False),
+                                str(result.content),
+                                bool(result.is_error),
+                            )
                 elif isinstance(item, ResultMessage):
                     answer.result = item
                     answer.cancelled = answer.cancelled or item.subtype == "interrupted"
@@ -253,8 +276,36 @@ class AzureMagics(Magics):
                     runtime.interrupt(client)
                     answer.cancelled = True
                     deadline = time.monotonic() + INTERRUPT_GRACE_S
-        answer.text = "".join([*turns, *current])
         return answer
+
+    def _tools(self, names: list[str]) -> list[Any]:
+        """Notebook functions named by ``--tool`` (plain functions become ``@tool``s)."""
+        from ..tools import SdkTool, tool
+
+        found = []
+        namespace = self.shell.user_ns if self.shell else {}
+        for name in names:
+            value = namespace.get(name)
+            if isinstance(value, SdkTool):
+                found.append(value)
+            elif callable(value):
+                try:
+                    found.append(tool(value))
+                except TypeError as exc:
+                    raise UsageError(f"--tool {name}: {exc}") from None
+            else:
+                raise UsageError(f"--tool {name}: no function of that name in the notebook")
+        return found
+
+    def _mcp(self, names: list[str]) -> dict[str, Any]:
+        missing = [n for n in names if n not in self.mcp_servers]
+        if missing:
+            known = ", ".join(sorted(self.mcp_servers)) or "none configured"
+            raise UsageError(
+                f"--mcp {missing[0]}: not configured ({known}); set"
+                ' %config AzureMagics.mcp_servers = {"name": {"command": ..., "args": [...]}}'
+            )
+        return {n: self.mcp_servers[n] for n in names}
 
     # --- %azure line magic -----------------------------------------------------------
 
@@ -367,7 +418,7 @@ async def _reset(client: Any) -> None:
 def _usage() -> str:
     return (
         "[-m MODEL] [-t TEMPERATURE] [--max-tokens N] [-s SYSTEM] [--new] [--out NAME]"
-        " [--no-stream] [--format {markdown,text}]"
+        " [--no-stream] [--format {markdown,text}] [--tool NAME ...] [--mcp NAME ...]"
     )
 
 

@@ -234,3 +234,33 @@ def test_works_beside_nest_asyncio_and_inside_an_await_cell(fresh: Kernel) -> No
     )
     assert run.status == "ok", run.error
     assert run.stdout.endswith("True\n")
+
+
+def test_notebook_functions_as_tools(fresh: Kernel) -> None:
+    fresh.run(
+        "def get_weather(location: str) -> str:\n"
+        "    '''Current weather.\n\n    location: a city\n    '''\n"
+        "    return {'Paris': 'sunny <b>21</b>', 'London': 'rain'}[location]"
+    )
+    run = fresh.run("%%azure --tool get_weather\nWhat is the weather in Paris and London?")
+    assert run.status == "ok", run.error
+    md = answer_outputs(run)[-1]["content"]["data"]["text/markdown"]
+    assert md.count("<details><summary>🔧 <code>get_weather(") == 2
+    assert "sunny &lt;b>21&lt;/b>" in md and "<b>21" not in md  # tool output is data too
+    assert "Based on get_weather: sunny <b>21</b>" in fresh.run("print(_azure)").stdout
+    missing = fresh.run("%%azure --tool nope\nhello")
+    assert missing.status == "error" and "no function of that name" in missing.stderr
+
+
+def test_configured_mcp_server(fresh: Kernel) -> None:
+    from pathlib import Path
+
+    calc = Path(__file__).resolve().parents[1] / "integration" / "mcp_servers" / "calc_server.py"
+    config = {"calc": {"command": __import__("sys").executable, "args": [str(calc)]}}
+    fresh.run(f"%config AzureMagics.mcp_servers = {config!r}")
+    run = fresh.run("%%azure --mcp calc\nUse mcp__calc__add please")
+    assert run.status == "ok", run.error
+    md = answer_outputs(run)[-1]["content"]["data"]["text/markdown"]
+    assert "🔧 <code>mcp__calc__add(" in md
+    unknown = fresh.run("%%azure --mcp other\nhello")
+    assert unknown.status == "error" and "not configured (calc)" in unknown.stderr
