@@ -1,0 +1,53 @@
+"""nbval runs these notebooks (``python -m pytest``, lax mode) against one local emulator.
+
+nbval starts one kernel per notebook, and a kernel inherits this process's environment.
+Just before the first notebook's kernel starts, this starts an emulator and puts its
+``AZURE_*`` / CA bundle variables into ``os.environ``; at the end of the session the
+emulator stops and the environment is restored. Tests outside ``notebooks/`` run before
+(``testpaths`` order) and never see these variables.
+
+Only cells marked ``# NBVAL_CHECK_OUTPUT`` (or tagged ``nbval-check-output``) have their
+outputs compared, after the replacements in ``nbval_sanitize.cfg``; every cell must run
+without an error.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from jupyter_azure_ai.emulator import Emulator, start_emulator
+
+_started: list[Emulator] = []
+_saved_environ: dict[str, str | None] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # addopts names the sanitizer file relative to the project: make it work from any cwd
+    path = config.option.nbval_sanitize_with
+    if path and not os.path.isabs(path):
+        config.option.nbval_sanitize_with = str(config.rootpath / path)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before nbval's notebook setup (which starts the kernel) of the first cell."""
+    if _started:
+        return
+    emulator = start_emulator()
+    _started.append(emulator)
+    for name, value in emulator.env().items():
+        _saved_environ[name] = os.environ.get(name)
+        os.environ[name] = value
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    for name, value in _saved_environ.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    _saved_environ.clear()
+    while _started:
+        _started.pop().stop()
