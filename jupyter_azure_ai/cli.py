@@ -1,8 +1,9 @@
-"""The ``jupyter-azure-ai`` command: ``emulator`` and ``ask``.
+"""The ``jupyter-azure-ai`` command: ``emulator``, ``ask`` and ``demo``.
 
 ``ask`` streams an answer to the terminal as it arrives; with ``--emulator`` it
 starts a local emulator in-process first, so it works on a machine with no Azure
-credentials at all.
+credentials at all. ``demo`` opens JupyterLab on the example notebooks, pointed at
+an in-process emulator (:mod:`.demo`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,15 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("-s", "--system", help="system prompt")
     ask.add_argument("-t", "--temperature", type=float)
     ask.add_argument("--max-tokens", type=int)
+    demo = sub.add_parser(
+        "demo",
+        help="open JupyterLab on the example notebooks, pointed at a local emulator",
+        description="Start a local emulator, then JupyterLab on notebooks/01-quickstart.ipynb"
+        " with the emulator's AZURE_* variables; the emulator stops when JupyterLab exits.",
+    )
+    from .demo import add_arguments
+
+    add_arguments(demo)
     return parser
 
 
@@ -105,6 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .emulator.__main__ import main as emulator_main
 
         return emulator_main(["--host", args.host, "--port", str(args.port)])
+    if args.command == "demo":
+        from .demo import main as demo_main
+
+        return demo_main(args)
     try:
         return _run_ask(args)
     except KeyboardInterrupt:
