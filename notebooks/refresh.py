@@ -26,7 +26,8 @@ def main(argv: list[str]) -> int:
         env = {**os.environ, **emu.env()}
         for path in paths:
             command = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook"]
-            command += ["--execute", "--inplace", str(path)]
+            command += ["--execute", "--inplace", "--ExecutePreprocessor.record_timing=False"]
+            command.append(str(path))
             print(f"running {path.name}", flush=True)
             subprocess.run(command, env=env, check=True, cwd=HERE)
         secrets = (emu.client_secret, emu.subscription_key)
