@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def main(argv: list[str]) -> int:
-    paths = [Path(a) for a in argv] or sorted(HERE.glob("*.ipynb"))
+    paths = [Path(a).resolve() for a in argv] or sorted(HERE.glob("*.ipynb"))
     with start_emulator() as emu:
         env = {**os.environ, **emu.env()}
         for path in paths:

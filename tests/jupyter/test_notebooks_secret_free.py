@@ -24,8 +24,9 @@ NAMES = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
 JWT = re.compile(r"eyJ[\w-]{8,}")
 
 
-def test_the_three_notebooks_are_there() -> None:
-    assert NAMES == ["01-quickstart.ipynb", "02-data-science.ipynb", "03-sdk.ipynb"]
+def test_the_example_notebooks_are_there() -> None:
+    expected = ["01-quickstart.ipynb", "02-data-science.ipynb", "03-sdk.ipynb", "05-tools.ipynb"]
+    assert expected == NAMES
 
 
 @pytest.mark.parametrize("name", NAMES)
