@@ -120,7 +120,13 @@ class StreamingOutput:
         self._send(bundle(transcript, self.fmt, final=True))
 
 
-def footer(model: str, usage: dict[str, Any] | None, seconds: float, note: str = "") -> str:
+def footer(
+    model: str,
+    usage: dict[str, Any] | None,
+    seconds: float,
+    note: str = "",
+    cost_usd: float | None = None,
+) -> str:
     """``gpt-4o · 12 in / 345 out tokens · 1.2 s`` (+ cost when known, + a note)."""
     usage = usage or {}
     parts = [
@@ -128,6 +134,8 @@ def footer(model: str, usage: dict[str, Any] | None, seconds: float, note: str =
         f"{usage.get('input_tokens', 0)} in / {usage.get('output_tokens', 0)} out tokens",
         f"{seconds:.1f} s",
     ]
+    if cost_usd is not None:
+        parts.append(f"${cost_usd:.4f}")
     if note:
         parts.append(note)
     return " · ".join(parts)

@@ -139,6 +139,9 @@ class AzureMagics(Magics):
     stream = Bool(True, help="stream answers as they arrive").tag(config=True)
     context_rows = CInt(5, help="head/tail rows of a DataFrame put in a prompt").tag(config=True)
     debug = Bool(False, help="show full tracebacks").tag(config=True)
+    pricing = Dict(
+        help='USD per 1M tokens, per deployment: {"gpt-4o": {"input": 2.5, "output": 10}}'
+    ).tag(config=True)
     mcp_servers = Dict(
         help='MCP servers for --mcp NAME: {"name": {"command": ..., "args": [...]}}'
     ).tag(config=True)
@@ -191,6 +194,7 @@ class AzureMagics(Magics):
             include_partial_messages=not args.no_stream and self.stream,
             tools=self._tools(args.tool) or None,
             mcp_servers=self._mcp(args.mcp) or None,
+            pricing=self.pricing or None,
         )
         from .runtime import get_runtime  # imports the HTTP stack: not at %load_ext
 
@@ -210,8 +214,16 @@ class AzureMagics(Magics):
             notes.append(f"context truncated: {', '.join(filled.truncated)}")
         if answer.cancelled:
             notes.append("Cancelled")
-        usage = answer.result.usage if answer.result else None
-        show_footer(footer(options.model, usage, time.perf_counter() - started, " · ".join(notes)))
+        result = answer.result
+        show_footer(
+            footer(
+                options.model,
+                result.usage if result else None,
+                time.perf_counter() - started,
+                " · ".join(notes),
+                result.total_cost_usd if result else None,
+            )
+        )
         if self.shell is not None:
             self.shell.user_ns["_azure"] = answer.text
             if args.out:

@@ -264,3 +264,21 @@ def test_configured_mcp_server(fresh: Kernel) -> None:
     assert "🔧 <code>mcp__calc__add(" in md
     unknown = fresh.run("%%azure --mcp other\nhello")
     assert unknown.status == "error" and "not configured (calc)" in unknown.stderr
+
+
+def test_help_cost_in_footer_and_unload_stops_the_loop(emulator: Emulator) -> None:
+    k = Kernel(emulator.env())
+    try:
+        k.run("%load_ext jupyter_azure_ai")
+        helped = k.run("%azure --help")
+        assert "%%azure [-m MODEL]" in helped.stdout and "%azure status" in helped.stdout
+        k.run("%config AzureMagics.pricing = {'gpt-4': {'input': 30, 'output': 60}}")
+        run = k.run("%%azure\nWhat is the capital of France?")
+        footer = run.displays()[-1]["content"]["data"]["text/plain"]
+        assert footer.startswith("gpt-4 · ") and " · $0.00" in footer
+        threads = "import threading\nprint(sorted(t.name for t in threading.enumerate()))"
+        assert "jupyter-azure-ai-loop" in k.run(threads).stdout
+        k.run("%unload_ext jupyter_azure_ai")
+        assert "jupyter-azure-ai-loop" not in k.run(threads).stdout
+    finally:
+        k.shutdown()

@@ -1,0 +1,46 @@
+"""The kernel runtime: one loop thread, one client rebuilt only for a new connection."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+from jupyter_azure_ai.jupyter.runtime import Runtime, connection_key
+
+from .fakes import options
+
+
+def test_settings_do_not_rebuild_the_client_but_credentials_do() -> None:
+    runtime = Runtime()
+    try:
+        base = options(credential=None, tenant_id="t", client_id="c", client_secret="s1")
+        client = runtime.client_for(base)
+        for change in ({"model": "gpt-4o"}, {"temperature": 0.3}, {"max_tokens": 9},
+                       {"system_prompt": "x"}, {"api_version": "2025-04-01-preview"}):  # fmt: skip
+            assert runtime.client_for(replace(base, **change)) is client
+        for change in ({"endpoint": "https://other.azure-api.net/openai"},
+                       {"client_secret": "s2"}, {"apim_subscription_key": "k2" * 8}):  # fmt: skip
+            rebuilt = runtime.client_for(replace(base, **change))
+            assert rebuilt is not client
+            client = rebuilt
+    finally:
+        runtime.stop()
+
+
+def test_connection_key_holds_no_secret() -> None:
+    o = options(credential=None, tenant_id="t", client_id="c", client_secret="the-secret-value")
+    text = repr(connection_key(o))
+    assert "the-secret-value" not in text and o.apim_subscription_key not in text
+
+
+def test_loop_thread_runs_coroutines_and_stops() -> None:
+    runtime = Runtime()
+
+    async def where() -> str:
+        return threading.current_thread().name
+
+    assert runtime.call(where()) == "jupyter-azure-ai-loop"
+    assert runtime.running
+    runtime.stop()
+    assert not runtime.running
+    assert "jupyter-azure-ai-loop" not in [t.name for t in threading.enumerate()]
