@@ -72,6 +72,13 @@ def __getattr__(name: str) -> Any:
     return value
 
 
+def chat(*, new_conversation: bool = False, **options: Any) -> Any:
+    """A chat panel (anywidget) on the kernel's shared client; see ``jupyter/widget.py``."""
+    from .jupyter.widget import chat as _chat
+
+    return _chat(new_conversation=new_conversation, **options)
+
+
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext jupyter_azure_ai``: register the magics (no network, nothing heavy)."""
     from .jupyter.magics import load
@@ -122,6 +129,7 @@ __all__ = [
     "UserMessage",
     "__version__",
     "azure_query",
+    "chat",
     "create_sdk_mcp_server",
     "tool",
 ]

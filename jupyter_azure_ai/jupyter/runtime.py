@@ -19,7 +19,7 @@ import contextlib
 import hashlib
 import queue
 import threading
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -126,6 +126,23 @@ class Runtime:
             self.submit(old.disconnect())
         return client
 
+    async def converse(
+        self,
+        client: AzureAgentClient,
+        prompt: str,
+        options: AzureOpenAIOptions | None = None,
+    ) -> AsyncIterator[Message]:
+        """Answer ``prompt`` on the loop thread; one question at a time per kernel, so the
+        magic and the chat panels never interleave turns of one conversation."""
+        if self._busy is None:
+            self._busy = asyncio.Lock()
+        async with self._busy:
+            if options is not None:
+                client.options = replace(options)
+            await client.query(prompt)
+            async for message in client.receive_response():
+                yield message
+
     def stream(
         self, client: AzureAgentClient, prompt: str, options: AzureOpenAIOptions | None = None
     ) -> tuple[queue.SimpleQueue[Message | Done], concurrent.futures.Future[None]]:
@@ -133,19 +150,13 @@ class Runtime:
         out: queue.SimpleQueue[Message | Done] = queue.SimpleQueue()
 
         async def run() -> None:
-            if self._busy is None:
-                self._busy = asyncio.Lock()
-            async with self._busy:  # one conversation: one question at a time
-                if options is not None:
-                    client.options = replace(options)
-                try:
-                    await client.query(prompt)
-                    async for message in client.receive_response():
-                        out.put(message)
-                except BaseException as exc:
-                    out.put(Done(exc))
-                    raise
-                out.put(Done())
+            try:
+                async for message in self.converse(client, prompt, options):
+                    out.put(message)
+            except BaseException as exc:
+                out.put(Done(exc))
+                raise
+            out.put(Done())
 
         return out, self.submit(run())
 

@@ -43,6 +43,7 @@ EXPECTED = [
     "UserMessage",
     "__version__",
     "azure_query",
+    "chat",
     "create_sdk_mcp_server",
     "tool",
 ]
