@@ -40,6 +40,7 @@ _KNOWN_AUTHORITIES = frozenset(
     }
 )
 _AADSTS = re.compile(r"AADSTS\d+:.*?(?:\.(?=\s)|$)")
+_HTTP_ERROR = re.compile(r"Authentication failed: HTTP Error: (\d{3})")
 _NO_AUTHORITY = re.compile(r"Unable to get authority configuration for (\S+?)\.?\s")
 
 
@@ -64,6 +65,12 @@ def describe_auth_failure(exc: BaseException, secrets: tuple[str, ...]) -> str:
     if match:
         return scrub(match.group(0), secrets)
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    status = _HTTP_ERROR.search(text)
+    if status:  # azure-identity's wording for a token endpoint answering 5xx and such
+        return (
+            f"token endpoint answered HTTP {status.group(1)}; try again later, or check"
+            " AZURE_AUTHORITY_HOST and any proxy in the way"
+        )
     authority = _NO_AUTHORITY.search(text)
     if authority:  # MSAL's wording when the tenant's OpenID configuration is missing
         return scrub(
