@@ -282,3 +282,29 @@ def test_help_cost_in_footer_and_unload_stops_the_loop(emulator: Emulator) -> No
         assert "jupyter-azure-ai-loop" not in k.run(threads).stdout
     finally:
         k.shutdown()
+
+
+def test_kernel_stays_responsive_over_100_answers_and_20_interrupts(emulator: Emulator) -> None:
+    k = Kernel(emulator.env())
+    try:
+        k.run("%load_ext jupyter_azure_ai")
+        for i in range(100):
+            run = k.run(f"%%azure --new\nTell me about item {i}")
+            assert run.status == "ok", run.error
+        for _ in range(20):
+            marks: list[float] = []
+
+            def interrupt(msg: dict[str, Any], run: Any, marks: list[float] = marks) -> None:
+                if msg["msg_type"] == "display_data" and not marks:
+                    marks.append(time.perf_counter())
+                    k.km.interrupt_kernel()
+
+            run = k.run("%%azure -m fault-slow --new\nWrite 300 words", on_message=interrupt)
+            assert marks and time.perf_counter() - marks[0] < 1.5
+        started = time.perf_counter()
+        check = k.run("%%azure --new\nWhat is the capital of France?\n")
+        assert check.status == "ok" and time.perf_counter() - started < 2
+        threads = k.run("import threading; print(threading.active_count())").stdout
+        assert int(threads) < 15
+    finally:
+        k.shutdown()
