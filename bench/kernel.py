@@ -55,6 +55,34 @@ class _Kernel:
         self.km.shutdown_kernel(now=True)
 
 
+def widget_cost(env: dict[str, str]) -> dict[str, float]:
+    """Bytes the chat panel's comm carries for one answer, over the answer's bytes."""
+    k = _Kernel(env)
+    try:
+        msgs, _ = k.run(
+            "%load_ext jupyter_azure_ai\nimport jupyter_azure_ai\n"
+            "_w = jupyter_azure_ai.chat(new_conversation=True)\nprint(_w.comm.comm_id)"
+        )
+        comm_id = "".join(m["content"].get("text", "") for m in msgs).strip().splitlines()[-1]
+        content = {"type": "ask", "text": PROMPT}
+        data = {"method": "custom", "content": content}
+        k.kc.shell_channel.send(k.kc.session.msg("comm_msg", {"comm_id": comm_id, "data": data}))
+        carried, text = 0, ""
+        while True:
+            msg = k.kc.get_iopub_msg(timeout=60)
+            if msg["msg_type"] != "comm_msg" or msg["content"]["comm_id"] != comm_id:
+                continue
+            body = msg["content"]["data"]
+            carried += len(json.dumps(msg["content"]))
+            if body.get("method") == "custom" and body["content"]["type"] == "delta":
+                text += body["content"]["text"]
+            if body.get("method") == "custom" and body["content"]["type"] == "done":
+                break
+    finally:
+        k.close()
+    return {"answer_bytes": len(text.encode()), "ratio": carried / max(1, len(text.encode()))}
+
+
 def load_ext_ms(env: dict[str, str], runs: int) -> float:
     """Median time of ``%load_ext jupyter_azure_ai`` in a fresh kernel."""
     times = []

@@ -262,10 +262,11 @@ async def measure(quick: bool, env: dict[str, str]) -> list[tuple[str, str, str,
 
 def jupyter_rows(env: dict[str, str], quick: bool) -> list[tuple[str, str, str, str, bool]]:
     """%load_ext in a fresh kernel; iopub cost of a 2,000-word answer vs per-delta rendering."""
-    from kernel import iopub_cost, load_ext_ms
+    from kernel import iopub_cost, load_ext_ms, widget_cost
 
     ms = load_ext_ms(env, 2 if quick else 5)
     c = iopub_cost(env)
+    w = widget_cost(env)
     kib = c["answer_bytes"] / 1024
     return [
         ("%load_ext jupyter_azure_ai, fresh kernel", f"{ms:.0f} ms", "", "target < 150 ms",
@@ -276,6 +277,8 @@ def jupyter_rows(env: dict[str, str], quick: bool) -> list[tuple[str, str, str, 
          "target <= 25", c["magic_rate"] <= 50),
         (f"%%azure {kib:.0f} KiB answer: iopub bytes / answer", f"{c['magic_ratio']:.1f}x",
          f"{c['naive_ratio']:.0f}x per-delta", "target <= 4x", c["magic_ratio"] <= 8),
+        (f"chat panel {w['answer_bytes'] / 1024:.0f} KiB answer: comm bytes / answer",
+         f"{w['ratio']:.1f}x", "", "target <= 3x", w["ratio"] <= 6),
     ]  # fmt: skip
 
 
