@@ -7,12 +7,10 @@ kernel: re-rendering the whole Markdown on every delta.
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import time
 from typing import Any
 
-from jupyter_client.manager import KernelManager
+from tests.jupyter.kernel import Kernel
 
 PROMPT = "Write 2000 words about API Management"
 
@@ -28,42 +26,15 @@ _azure = _text
 """
 
 
-class _Kernel:
-    def __init__(self, env: dict[str, str]) -> None:
-        self.km = KernelManager(kernel_name="python3")
-        self.km.start_kernel(env={**os.environ, **env, "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
-        self.kc = self.km.client()
-        self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=60)
-
-    def run(self, code: str) -> tuple[list[dict[str, Any]], float]:
-        start = time.perf_counter()
-        msg_id = self.kc.execute(code)
-        out = []
-        while True:
-            msg = self.kc.get_iopub_msg(timeout=120)
-            if msg["parent_header"].get("msg_id") != msg_id:
-                continue
-            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-                break
-            out.append(msg)
-        self.kc.get_shell_msg(timeout=10)
-        return out, time.perf_counter() - start
-
-    def close(self) -> None:
-        self.kc.stop_channels()
-        self.km.shutdown_kernel(now=True)
-
-
 def widget_cost(env: dict[str, str]) -> dict[str, float]:
     """Bytes the chat panel's comm carries for one answer, over the answer's bytes."""
-    k = _Kernel(env)
+    k = Kernel(env)
     try:
-        msgs, _ = k.run(
+        run = k.run(
             "%load_ext jupyter_azure_ai\nimport jupyter_azure_ai\n"
             "_w = jupyter_azure_ai.chat(new_conversation=True)\nprint(_w.comm.comm_id)"
         )
-        comm_id = "".join(m["content"].get("text", "") for m in msgs).strip().splitlines()[-1]
+        comm_id = run.stdout.strip().splitlines()[-1]
         content = {"type": "ask", "text": PROMPT}
         data = {"method": "custom", "content": content}
         k.kc.shell_channel.send(k.kc.session.msg("comm_msg", {"comm_id": comm_id, "data": data}))
@@ -79,7 +50,7 @@ def widget_cost(env: dict[str, str]) -> dict[str, float]:
             if body.get("method") == "custom" and body["content"]["type"] == "done":
                 break
     finally:
-        k.close()
+        k.shutdown()
     return {"answer_bytes": len(text.encode()), "ratio": carried / max(1, len(text.encode()))}
 
 
@@ -87,17 +58,16 @@ def load_ext_ms(env: dict[str, str], runs: int) -> float:
     """Median time of ``%load_ext jupyter_azure_ai`` in a fresh kernel."""
     times = []
     for _ in range(runs):
-        k = _Kernel(env)
+        k = Kernel(env)
         try:
             code = (
                 "import time as _t\n_s = _t.perf_counter()\n%load_ext jupyter_azure_ai\n"
                 "print((_t.perf_counter() - _s) * 1000)"
             )
-            msgs, _ = k.run(code)
-            text = "".join(m["content"].get("text", "") for m in msgs if m["msg_type"] == "stream")
+            text = k.run(code).stdout
             times.append(float(text.strip().splitlines()[-1]))
         finally:
-            k.close()
+            k.shutdown()
     return statistics.median(times)
 
 
@@ -114,18 +84,19 @@ def _display_cost(msgs: list[dict[str, Any]]) -> tuple[int, int, int]:
 
 def iopub_cost(env: dict[str, str]) -> dict[str, float]:
     """Display messages in the busiest second and bytes/answer-bytes: magic vs per-delta."""
-    k = _Kernel(env)
+    k = Kernel(env)
     try:
         k.run("%load_ext jupyter_azure_ai")
         k.run(f"%%azure\n{PROMPT}")  # warm: token, connection
-        msgs, seconds = k.run(f"%%azure --new\n{PROMPT}")
-        answer, _ = k.run("print(len(_azure.encode()))")
-        size = int(next(m for m in answer if m["msg_type"] == "stream")["content"]["text"])
+        magic = k.run(f"%%azure --new\n{PROMPT}")
+        msgs, seconds = magic.messages, magic.seconds
+        size = int(k.run("print(len(_azure.encode()))").stdout)
         n, nbytes, busiest = _display_cost(msgs)
-        naive_msgs, naive_seconds = k.run(PER_DELTA)
+        naive = k.run(PER_DELTA)
+        naive_msgs, naive_seconds = naive.messages, naive.seconds
         naive_n, naive_bytes, naive_busiest = _display_cost(naive_msgs)
     finally:
-        k.close()
+        k.shutdown()
     return {
         "answer_bytes": size,
         "magic_msgs": n,

@@ -24,8 +24,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.jupyter.kernel
 
 from jupyter_azure_ai import AzureAgentClient, AzureOpenAIOptions, StreamEvent
 

@@ -1,4 +1,7 @@
-"""A real IPython kernel (jupyter_client) and the iopub messages a cell produces."""
+"""A real IPython kernel (jupyter_client) and the iopub messages a cell produces.
+
+Shared by the kernel tests and bench/kernel.py.
+"""
 
 from __future__ import annotations
 
@@ -70,7 +73,9 @@ class Kernel:
                 if msg["content"]["execution_state"] == "idle":
                     break
                 continue
-            run.messages.append({"msg_type": msg["msg_type"], "content": msg["content"]})
+            run.messages.append(
+                {"msg_type": msg["msg_type"], "content": msg["content"], "header": msg["header"]}
+            )
             if on_message is not None:
                 on_message(msg, run)
         reply = self.kc.get_shell_msg(timeout=10)
