@@ -108,7 +108,7 @@ def test_interpolation_out_and_dataframe_summary(fresh: Kernel) -> None:
     check = fresh.run("print('Paris' in reply, reply == _azure)")
     assert check.stdout == "True True\n"
     history = fresh.run("%azure history")
-    shown = json.dumps(history.displays())
+    shown = json.dumps([m["content"] for m in history.displays()])
     assert "{braces}" in shown and "DataFrame with 100 rows x 2 columns" in shown
     assert "| 99 | 99 | 198 |" in shown
 
