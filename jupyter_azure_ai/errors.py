@@ -20,7 +20,9 @@ are scrubbed by :func:`scrub` before any text from outside reaches a message.
 
 from __future__ import annotations
 
+import email.utils
 import json
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -171,9 +173,6 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
         return max(0.0, float(ra))
     except ValueError:
         pass
-    import email.utils
-    import time
-
     try:
         when = email.utils.parsedate_to_datetime(ra).timestamp()
     except (TypeError, ValueError):

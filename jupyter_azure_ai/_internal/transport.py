@@ -25,7 +25,13 @@ import anyio
 import httpx
 
 from .. import __version__
-from ..errors import AzureOpenAIError, error_from_exception, error_from_response, scrub
+from ..errors import (
+    AzureOpenAIError,
+    error_from_exception,
+    error_from_response,
+    retry_after_seconds,
+    scrub,
+)
 from ..types import AzureOpenAIOptions
 from .auth import AzureADAuth
 from .tls import resolve_verify, ssl_context
@@ -219,8 +225,6 @@ class AzureHTTPTransport:
         raise AzureOpenAIError(f"Too many redirects (more than {MAX_REDIRECTS}) from {url.host}")
 
     def _retry_wait(self, headers: httpx.Headers, attempt: int) -> float:
-        from ..errors import retry_after_seconds
-
         wait = retry_after_seconds(headers)
         if wait is None or wait > MAX_RETRY_AFTER_S:
             return backoff_seconds(attempt)
