@@ -25,7 +25,13 @@ JWT = re.compile(r"eyJ[\w-]{8,}")
 
 
 def test_the_example_notebooks_are_there() -> None:
-    expected = ["01-quickstart.ipynb", "02-data-science.ipynb", "03-sdk.ipynb", "05-tools.ipynb"]
+    expected = [
+        "01-quickstart.ipynb",
+        "02-data-science.ipynb",
+        "03-sdk.ipynb",
+        "04-chat.ipynb",
+        "05-tools.ipynb",
+    ]
     assert expected == NAMES
 
 
