@@ -88,7 +88,7 @@ function copyButton(pre) {
 
 /** @param {Tool} tool */
 function toolEntry(tool) {
-  const summary = `${tool.is_error ? "⚠ tool error" : "🔧 tool"}: ${tool.name}`;
+  const summary = `${tool.is_error ? "Tool error" : "Tool"}: ${tool.name}`;
   return h(
     "details",
     { class: tool.is_error ? "jaa-tool jaa-error" : "jaa-tool" },
@@ -166,6 +166,7 @@ function render({ model, el }) {
     const views = turns.map((t) => turnView(t));
     const waiting = model.get("busy") && last && last.role === "user";
     if (live || waiting) views.push(turnView(live || { role: "assistant", text: "", tools: [] }, true));
+    if (!views.length) views.push(h("p", { class: "jaa-empty" }, "No messages yet: ask below."));
     log.replaceChildren(...views);
     scroll(follow);
   }

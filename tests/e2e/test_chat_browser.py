@@ -55,8 +55,9 @@ CELLS = [
     "from jupyter_azure_ai import tool\n\n\n@tool\ndef get_weather(location: str) -> str:\n"
     "    return f'sunny in {location}'\n\n\n"
     "jupyter_azure_ai.chat(tools=[get_weather], new_conversation=True)",
+    "jupyter_azure_ai.chat(model='fault-quota', new_conversation=True)",
 ]
-SHARED, MAGIC, SLOW, AGAIN, TOOLS = range(5)
+SHARED, MAGIC, SLOW, AGAIN, TOOLS, QUOTA = range(6)
 
 
 def _missing() -> str | None:
@@ -410,6 +411,19 @@ def test_tool_calls_are_collapsible_entries(lab: Lab) -> None:
     expect(result).to_be_visible()
     expect(entry.locator("pre").first).to_have_text('{"location": "Paris"}')
     lab.shot("tools")
+
+
+def test_an_error_is_one_readable_status_line(lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    lab.run(QUOTA)
+    panel = lab.ask(QUOTA, "Tell me about quotas")
+    status = panel.get_by_role("status")
+    expect(status).to_have_text(re.compile(r"^✗ .*quota", re.IGNORECASE), timeout=15 * MS)
+    expect(status).to_have_class(re.compile(r"\bjaa-error\b"))
+    assert "\n" not in status.inner_text()
+    expect(panel.get_by_role("textbox", name="Message")).to_be_enabled()
+    lab.shot("error")
 
 
 def test_redisplay_and_reload_show_the_transcript(lab: Lab) -> None:
