@@ -9,6 +9,7 @@ run; the saved files are checked for them (and for tokens) before this exits.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -25,8 +26,11 @@ def main(argv: list[str]) -> int:
     with start_emulator() as emu:
         env = {**os.environ, **emu.env()}
         for path in paths:
+            _drop_widget_state(path)
             command = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook"]
             command += ["--execute", "--inplace", "--ExecutePreprocessor.record_timing=False"]
+            # widget state would embed a copy of the panel's JS bundle that goes stale
+            command.append("--ExecutePreprocessor.store_widget_state=False")
             command.append(str(path))
             print(f"running {path.name}", flush=True)
             subprocess.run(command, env=env, check=True, cwd=HERE)
@@ -37,6 +41,13 @@ def main(argv: list[str]) -> int:
             print(f"{path.name}: a secret or token is in the saved outputs", file=sys.stderr)
             return 1
     return 0
+
+
+def _drop_widget_state(path: Path) -> None:
+    """Saved widget state embeds a copy of the chat panel's bundle that goes stale with it."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    if nb.get("metadata", {}).pop("widgets", None) is not None:
+        path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
