@@ -308,3 +308,21 @@ def test_kernel_stays_responsive_over_100_answers_and_20_interrupts(emulator: Em
         assert int(threads) < 15
     finally:
         k.shutdown()
+
+
+def test_settings_precedence_line_over_config_over_environment(fresh: Kernel) -> None:
+    def deployment(cell: str) -> str:
+        run = fresh.run(cell)
+        assert run.status == "ok", run.error
+        return str(run.displays()[-1]["content"]["data"]["text/plain"]).split(" · ")[0]
+
+    try:
+        assert deployment("%%azure\nhello") == "gpt-4"  # AZURE_OPENAI_DEPLOYMENT
+        fresh.run("%azure config model=gpt-4o")
+        assert deployment("%%azure\nhello") == "gpt-4o"
+        assert deployment("%%azure -m gpt-4o-mini\nhello") == "gpt-4o-mini"
+        fresh.run("%config AzureMagics.model = 'gpt-35-turbo'")
+        assert deployment("%%azure\nhello") == "gpt-35-turbo"
+    finally:
+        fresh.run("%azure config model=none")
+    assert deployment("%%azure\nhello") == "gpt-4"

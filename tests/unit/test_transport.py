@@ -249,3 +249,18 @@ async def test_errors_never_contain_secrets(no_sleep: list[float]) -> None:
     text = f"{info.value} {info.value!r}"
     assert KEY not in text and "token-SHOULD-NOT-LEAK" not in text
     assert "bad *** Bearer ***" in text
+
+
+async def test_dns_failure_is_a_connection_error(no_sleep: list[float]) -> None:
+    # Simulated here: a real lookup of an unknown name could leave the machine.
+    def unknown_host(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno -2] Name or service not known", request=request)
+
+    rec = Recorder(unknown_host)
+    with pytest.raises(CLIConnectionError) as info:
+        await ask(rec)
+    assert str(info.value) == (
+        "Failed to connect to Azure OpenAI: cannot connect ([Errno -2] Name or service not"
+        " known); check the endpoint URL and your network / proxy"
+    )
+    assert len(rec.requests) == 3 and len(no_sleep) == 2
