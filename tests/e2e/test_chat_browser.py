@@ -11,40 +11,25 @@ is a failure. ``JUPYTER_AZURE_AI_CHROMIUM`` points at another Chromium binary.
 from __future__ import annotations
 
 import itertools
-import json
-import os
 import re
-import secrets
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
-import httpx
-import nbformat
 import pytest
 
 from jupyter_azure_ai.emulator import Emulator
 from jupyter_azure_ai.emulator.scenarios import _text_answer
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path(os.environ.get("JUPYTER_AZURE_AI_CHROMIUM", "/usr/bin/chromium"))
-REQUIRE = os.environ.get("JUPYTER_AZURE_AI_REQUIRE_BROWSER") == "1"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",  # required as root; harmless otherwise (the page is our own loopback server)
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-MS = 1000  # Playwright timeouts are in milliseconds
+from .browser import (
+    MS,
+    Lab,
+    answer_text,
+    chromium_page,
+    jupyter_server,
+    plain,
+    require_browser,
+    write_notebook,
+)
 
 # The notebook the browser opens; cells are run one at a time by the tests.
 CELLS = [
@@ -60,199 +45,22 @@ CELLS = [
 SHARED, MAGIC, SLOW, AGAIN, TOOLS, QUOTA = range(6)
 
 
-def _missing() -> str | None:
-    try:
-        import jupyterlab  # noqa: F401
-        import playwright.sync_api  # noqa: F401
-    except ImportError as exc:
-        return f"{exc.name} is not installed (python -m pip install -e '.[test]')"
-    if not CHROMIUM.exists():
-        return f"no Chromium at {CHROMIUM} (Debian/Ubuntu: apt-get install chromium)"
-    return None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Lab:
-    """A JupyterLab server, the browser page showing the notebook, and cell helpers."""
-
-    def __init__(self, page: Any, base: str) -> None:
-        self.page = page
-        self.base = base
-        self.executions = 0
-
-    def cell(self, index: int) -> Any:
-        return self.page.locator(".jp-Notebook .jp-Cell").nth(index)
-
-    def panel(self, index: int) -> Any:
-        return self.cell(index).locator(".jaa-chat")
-
-    def run(self, index: int) -> Any:
-        """Run one cell (click into it, Shift+Enter) and wait for its new execution count."""
-        from playwright.sync_api import expect
-
-        cell = self.cell(index)
-        prompt = cell.locator(".jp-InputArea-prompt")
-        before = prompt.inner_text()
-        run_button = self.page.locator(
-            '.jp-NotebookPanel-toolbar [data-command="notebook:run-cell-and-select-next"]'
-        )
-        for attempt in range(3):  # a run asked for while JupyterLab is settling can be lost
-            cell.locator(".jp-InputArea-editor").click()
-            if attempt == 0:
-                self.page.keyboard.press("Shift+Enter")
-            else:  # the toolbar's Run button, with the cell selected
-                self.page.keyboard.press("Escape")
-                run_button.click()
-            try:
-                expect(prompt).not_to_have_text(before, timeout=3 * MS)
-                break
-            except AssertionError:
-                continue
-        self.executions += 1
-        try:
-            expect(prompt).to_have_text(f"[{self.executions}]:", timeout=30 * MS)
-        except AssertionError:
-            self.shot(f"failed-cell-{index}")
-            raise
-        return cell
-
-    def ask(self, index: int, text: str) -> Any:
-        panel = self.panel(index)
-        box = panel.get_by_role("textbox", name="Message")
-        box.fill(text)
-        box.press("Enter")
-        return panel
-
-    def shot(self, name: str) -> None:
-        self.page.screenshot(path=str(ARTIFACTS / f"chat-{name}.png"))
-
-
-def answer_text(turn: Any) -> str:
-    """The visible text of a rendered turn, minus the copy buttons, whitespace collapsed."""
-    text = turn.evaluate(
-        """node => {
-            const copy = node.cloneNode(true);
-            copy.querySelectorAll('.jaa-copy, .jaa-who').forEach(n => n.remove());
-            document.body.appendChild(copy);  // innerText needs layout
-            const text = copy.innerText;
-            copy.remove();
-            return text;
-        }"""
-    )
-    return " ".join(str(text).split())
-
-
-def plain(markdown: str) -> str:
-    """What the emulator's Markdown answer reads like once rendered."""
-    lines = [line for line in markdown.splitlines() if not line.startswith("```")]
-    text = " ".join(re.sub(r"^(#+|-) ", "", line) for line in lines)
-    return " ".join(text.replace("*", "").replace("`", "").split())
-
-
 @pytest.fixture(scope="module")
 def lab(emulator_server: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    reason = _missing()
-    if reason:
-        if REQUIRE:
-            pytest.fail(f"JUPYTER_AZURE_AI_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
+    require_browser("jupyterlab")
     tmp = tmp_path_factory.mktemp("lab")
     work = tmp / "notebooks"
     work.mkdir()
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, work / "chat.ipynb")
-    config = tmp / "config"
-    config.mkdir()
-    # loopback only: no update check, no news feed, no extension catalogue
-    lab_config = {
-        "LabApp": {
-            "check_for_updates_class": "jupyterlab.NeverCheckForUpdate",
-            "news_url": None,
-            "extension_manager": "readonly",
-        }
-    }
-    (config / "jupyter_server_config.json").write_text(json.dumps(lab_config))
-    (config / "labconfig").mkdir()
-    disabled = {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}
-    (config / "labconfig" / "page_config.json").write_text(json.dumps(disabled))
-
-    token = secrets.token_hex(16)
-    port = _free_port()
-    env = {
-        **os.environ,
-        **emulator_server.env(),  # kernels inherit the server's environment
-        "JUPYTER_TOKEN": token,
-        "JUPYTER_CONFIG_DIR": str(config),
-        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-        "JUPYTERLAB_SETTINGS_DIR": str(tmp / "settings"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
-        "IPYTHONDIR": str(tmp / "ipython"),
-        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-    }
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1"]
-    command += [f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
-    command += [f"--ServerApp.root_dir={work}"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.append("--allow-root")
-    log = (ARTIFACTS / "jupyterlab.log").open("w")
-    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"JupyterLab exited ({server.returncode}); see {log.name}")
-            try:
-                r = httpx.get(f"{base}/api/status", headers={"Authorization": f"token {token}"})
-                if r.status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"JupyterLab did not answer within 60 s; see {log.name}")
-            time.sleep(0.2)
-
-        with sync_playwright() as pw:
-            context = pw.chromium.launch_persistent_context(
-                str(tmp / "chromium-profile"),  # a fresh user-data-dir
-                executable_path=str(CHROMIUM),
-                headless=True,
-                args=CHROMIUM_ARGS,
-                viewport={"width": 1280, "height": 1000},
-            )
-            context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
-            page = context.pages[0] if context.pages else context.new_page()
-            page.set_default_timeout(20 * MS)
-            console = (ARTIFACTS / "browser-console.log").open("w")
-            page.on("console", lambda m: print(f"{m.type}: {m.text}", file=console, flush=True))
-            page.goto(f"{base}/lab/tree/chat.ipynb?reset&token={token}")
-            page.locator(".jp-Notebook .jp-Cell").first.wait_for()
-            idle = page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
-            idle.wait_for(timeout=30 * MS)  # the kernel is up
-            yield Lab(page, base)
-            context.close()
-            console.close()
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+    write_notebook(work / "chat.ipynb", CELLS)
+    with (
+        jupyter_server("jupyterlab", work, tmp, emulator_server, "jupyterlab.log") as server,
+        chromium_page(tmp / "chromium-profile", server.base, "browser-console.log") as page,
+    ):
+        page.goto(f"{server.base}/lab/tree/chat.ipynb?reset&token={server.token}")
+        page.locator(".jp-Notebook .jp-Cell").first.wait_for()
+        idle = page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
+        idle.wait_for(timeout=30 * MS)  # the kernel is up
+        yield Lab(page, server.base)
 
 
 def test_answer_grows_while_it_streams_and_is_complete_at_the_end(lab: Lab) -> None:
