@@ -72,6 +72,7 @@ class AzureAgentClient:
         self._announced = False
         self._tools: ToolSet | None = None
         self._tools_key: tuple[Any, ...] = ()
+        self._mcp_key: tuple[Any, ...] = ()
         self._mcp: Any = None  # _internal.mcp_bridge.McpHub, imported only when configured
 
     def __repr__(self) -> str:
@@ -128,16 +129,29 @@ class AzureAgentClient:
 
     async def _start_tools(self) -> None:
         key = self._tool_key()
-        if self._tools is not None:
-            if key == self._tools_key:
-                return
-            await self._stop_tools()  # a query with other tools (e.g. a %%azure --tool cell)
-        self._tools_key = key
+        if self._tools is not None and key == self._tools_key:
+            return
         o = self.options
+        stdio = {k: v for k, v in o.mcp_servers.items() if v.get("type", "stdio") == "stdio"}
+        mcp_key = (tuple((k, repr(v)) for k, v in sorted(stdio.items())), str(o.cwd))
+        if self._mcp is not None and mcp_key != self._mcp_key:
+            # Only a change of MCP servers restarts them, not other tools changing
+            # between queries (a %%azure --tool cell on the kernel's shared client).
+            hub, self._mcp = self._mcp, None
+            await hub.stop()
+        if stdio and self._mcp is None:
+            from ._internal.mcp_bridge import McpHub
+
+            hub = McpHub(stdio, o.cwd)
+            try:
+                await hub.start()
+            except BaseException:
+                await hub.stop()
+                raise
+            self._mcp, self._mcp_key = hub, mcp_key
         tools = ToolSet()
         for t in o.tools or []:
             tools.add(t)
-        stdio = {k: v for k, v in o.mcp_servers.items() if v.get("type", "stdio") == "stdio"}
         for name, config in o.mcp_servers.items():
             if config.get("type") == "sdk":
                 from ._internal.mcp_bridge import sdk_server_tools
@@ -149,19 +163,9 @@ class AzureAgentClient:
 
             for t in file_tools(o.cwd if o.cwd is not None else Path.cwd(), o.allowed_tools):
                 tools.add(t)
-        if stdio:
-            from ._internal.mcp_bridge import McpHub
-
-            hub = McpHub(stdio, o.cwd)
-            try:
-                await hub.start()
-            except BaseException:
-                await hub.stop()
-                raise
-            self._mcp = hub
-            for t in hub.tools:
-                tools.add(t)
-        self._tools = tools
+        for t in self._mcp.tools if self._mcp is not None else []:
+            tools.add(t)
+        self._tools, self._tools_key = tools, key
 
     async def _stop_tools(self) -> None:
         hub, self._mcp, self._tools = self._mcp, None, None

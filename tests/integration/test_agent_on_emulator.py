@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +183,28 @@ async def test_interrupt_during_a_slow_python_tool(emulator: Emulator) -> None:
         assert time.perf_counter() - started < 2 and not finished
         assert isinstance(got[-1], ResultMessage) and got[-1].subtype == "interrupted"
         assert [r.is_error for r in tool_results(got)] == [True]
+
+
+async def test_mcp_servers_survive_a_change_of_other_tools(emulator: Emulator) -> None:
+    """The kernel's shared client sees other tools each %%azure --tool cell; its MCP
+    servers must keep running unless their own configuration changes."""
+    servers = {"calc": {"command": sys.executable, "args": [str(CALC)]}}
+    client = AzureAgentClient(opts(emulator, mcp_servers=servers))
+
+    @tool
+    def extra(x: int) -> int:
+        return x
+
+    async def server_pid() -> int:
+        await client.query("Use mcp__calc__pid please")
+        (result,) = tool_results([m async for m in client.receive_response()])
+        return int(str(result.content))
+
+    async with client:
+        first = await server_pid()
+        client.options = replace(client.options, tools=[extra])
+        assert await server_pid() == first
+        client.options = replace(client.options, mcp_servers={**servers, "other": servers["calc"]})
+        second = await server_pid()
+        assert second != first and not alive(first)
+    assert not alive(second)
