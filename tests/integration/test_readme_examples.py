@@ -25,7 +25,7 @@ EXPECTED = [  # what each example prints, in README order
     "success",
     "model wants get_weather({'location': 'Paris'})",
     "sunny, 21 °C",
-    "[",
+    " tokens]",  # the streaming example ends each answer with "[N tokens]"
     "Based on Read:      1\tbuy oat milk",
     "Deployment error: Model not found: deployment 'no-such-deployment'",
 ]

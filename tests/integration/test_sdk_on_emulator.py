@@ -399,3 +399,16 @@ async def test_interrupt_a_slow_stream(emulator: Emulator) -> None:
         client.options.model = "gpt-4"
         await client.query("What is the capital of France?")
         assert "Paris" in (final([m async for m in client.receive_response()]).result or "")
+
+
+async def test_streaming_input_answers_each_message_in_one_conversation(
+    emulator: Emulator,
+) -> None:
+    async def prompts() -> Any:
+        yield {"type": "user", "message": {"role": "user", "content": "Tell me about tea"}}
+        yield {"role": "user", "content": "And coffee?"}
+
+    messages = [m async for m in azure_query(prompts(), opts(emulator))]
+    results = [m for m in messages if isinstance(m, ResultMessage)]
+    assert len(results) == 2 and "(turn 2 of this conversation)" in (results[1].result or "")
+    assert emulator.stats.chat_requests == 2
