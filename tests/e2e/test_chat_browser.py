@@ -79,8 +79,10 @@ def test_answer_grows_while_it_streams_and_is_complete_at_the_end(lab: Lab) -> N
     lengths: list[int] = []
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and box.is_disabled():
-        if live.count():
-            lengths.append(len(live.inner_text()))
+        # evaluate_all does not wait: the live answer may vanish between two calls
+        texts = live.evaluate_all("els => els.map((e) => e.innerText)")
+        if texts:
+            lengths.append(len(texts[0]))
         time.sleep(0.1)
     lab.shot("streamed")
     growth = sum(b > a for a, b in itertools.pairwise(lengths))
