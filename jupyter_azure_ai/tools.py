@@ -120,9 +120,29 @@ def _param_docs(doc: str) -> dict[str, str]:
     return out
 
 
+def _hints_as_written(fn: Callable[..., Any]) -> dict[str, Any]:
+    """``fn``'s type hints, resolved (string annotations evaluated) but as written.
+
+    Python 3.10's ``typing.get_type_hints`` also reads a function's defaults and wraps the
+    hint of a parameter that defaults to None in ``Optional`` (``x: Any = None`` became
+    ``Optional[Any]``, ``n: int = None`` became ``Optional[int]``); 3.11 stopped doing so.
+    A tool's schema must not depend on the Python version, so the annotations are resolved
+    here on their own, without the defaults: the same hints on every version. Classes
+    (a dataclass given as a schema) have no such defaults and go straight through.
+    """
+    if isinstance(fn, type):
+        return typing.get_type_hints(fn)
+    annotations = types.SimpleNamespace(
+        __annotations__=dict(getattr(fn, "__annotations__", None) or {}),
+        __type_params__=getattr(fn, "__type_params__", ()),  # PEP 695 (3.12+)
+    )
+    globalns = getattr(inspect.unwrap(fn), "__globals__", None)
+    return typing.get_type_hints(annotations, globalns=globalns)
+
+
 def schema_from_signature(fn: Callable[..., Any]) -> dict[str, Any]:
     """A JSON schema for ``fn``'s parameters (raises ``TypeError`` naming a bad hint)."""
-    hints = typing.get_type_hints(fn)
+    hints = _hints_as_written(fn)
     docs = _param_docs(inspect.getdoc(fn) or "")
     props: dict[str, Any] = {}
     required = []
@@ -277,7 +297,7 @@ class SdkTool:
             args: tuple[Any, ...] = (arguments,)
             kwargs: dict[str, Any] = {}
         else:
-            hints = typing.get_type_hints(self.handler)
+            hints = _hints_as_written(self.handler)
             args, kwargs = (), {k: _coerce(hints.get(k, Any), v) for k, v in arguments.items()}
         if inspect.iscoroutinefunction(self.handler):
             return await self.handler(*args, **kwargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import os
 import time
@@ -125,6 +126,55 @@ def test_schema_for_each_supported_hint() -> None:
     assert everything.parameters["required"] == [
         "s", "i", "f", "b", "items", "table", "mode", "maybe", "maybe_too", "color", "point", "box"
     ]  # fmt: skip
+
+
+def test_a_none_default_leaves_the_hint_as_written() -> None:
+    # Python 3.10's typing.get_type_hints wrapped these hints in Optional (3.11 stopped):
+    # the schema follows the annotation on every version (.ci/run runs this on 3.10 and 3.13)
+    def strings(
+        anything: Any = None,
+        count: int = None,  # noqa: RUF013 - what users write
+        maybe: Optional[int] = None,  # noqa: UP045
+        name: str | None = None,
+        point: Point = None,
+    ) -> None: ...
+
+    def objects(anything=None, count=None, maybe=None, name=None, point=None):  # type: ignore[no-untyped-def]
+        pass
+
+    # annotations as objects, as without `from __future__ import annotations`
+    objects.__annotations__ = {
+        "anything": Any, "count": int, "maybe": Optional[int], "name": str | None, "point": Point  # noqa: UP045
+    }  # fmt: skip
+
+    @functools.wraps(strings)
+    def wrapped(*args: Any, **kwargs: Any) -> None: ...
+
+    class Holder:
+        def method(self, anything: Any = None, count: int = None) -> None: ...  # noqa: RUF013
+
+    point = {
+        "type": "object",
+        "properties": {
+            "x": {"type": "number"},
+            "y": {"type": "number"},
+            "label": {"type": "string"},
+        },
+        "required": ["x", "y"],
+    }
+    expected = {
+        "anything": {},
+        "count": {"type": "integer"},
+        "maybe": {"type": ["integer", "null"]},
+        "name": {"type": ["string", "null"]},
+        "point": point,
+    }
+    for fn in (strings, objects, wrapped):
+        assert tool(fn).parameters == {"type": "object", "properties": expected, "required": []}
+    assert tool(Holder().method).parameters["properties"] == {
+        "anything": {},
+        "count": {"type": "integer"},
+    }
 
 
 def test_docstring_descriptions_in_three_styles() -> None:
