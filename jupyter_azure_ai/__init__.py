@@ -17,6 +17,7 @@ from .errors import (
     AuthenticationError,
     AzureOpenAIError,
     CLIConnectionError,
+    ConfigurationError,
     ContentFilterError,
     MCPServerError,
     ModelNotFoundError,
@@ -25,9 +26,9 @@ from .errors import (
     StreamInterruptedError,
     UnauthorizedError,
 )
+from .options import AzureOpenAIOptions, ConnectionSettings, QuerySettings, ToolSettings
 from .types import (
     AssistantMessage,
-    AzureOpenAIOptions,
     CanUseTool,
     ContentBlock,
     HookCallback,
@@ -51,13 +52,14 @@ from .types import (
 if TYPE_CHECKING:
     from .client import AzureAgentClient
     from .query import azure_query
-    from .tools import SdkTool, create_sdk_mcp_server, tool
+    from .tools import SdkTool, ToolError, create_sdk_mcp_server, tool
 
 #: Public names whose modules import httpx/anyio: loaded on first access.
 _LAZY = {
     "AzureAgentClient": "client",
     "azure_query": "query",
     "SdkTool": "tools",
+    "ToolError": "tools",
     "create_sdk_mcp_server": "tools",
     "tool": "tools",
 }
@@ -102,6 +104,8 @@ __all__ = [
     "AzureOpenAIOptions",
     "CLIConnectionError",
     "CanUseTool",
+    "ConfigurationError",
+    "ConnectionSettings",
     "ContentBlock",
     "ContentFilterError",
     "HookCallback",
@@ -113,6 +117,7 @@ __all__ = [
     "PermissionResult",
     "PermissionResultAllow",
     "PermissionResultDeny",
+    "QuerySettings",
     "RateLimitError",
     "ResultMessage",
     "SdkTool",
@@ -122,8 +127,10 @@ __all__ = [
     "SystemMessage",
     "TextBlock",
     "ThinkingBlock",
+    "ToolError",
     "ToolPermissionContext",
     "ToolResultBlock",
+    "ToolSettings",
     "ToolUseBlock",
     "UnauthorizedError",
     "UserMessage",

@@ -102,7 +102,7 @@ def _run_ask(args: argparse.Namespace) -> int:
         try:
             options = AzureOpenAIOptions.from_env(environ, **overrides)
             return anyio.run(_ask, options, prompt, sys.stdout, sys.stderr)
-        except (AzureOpenAIError, ValueError) as exc:
+        except AzureOpenAIError as exc:
             sys.stderr.write(f"error: {exc}\n")
             return 1
 

@@ -9,8 +9,9 @@ Shaped like the Claude Agent SDK's ``ClaudeSDKClient``::
 
 ``interrupt()`` (from another task) cancels the request being read, or the tools
 running, at once; the response then ends with a ``ResultMessage`` of subtype
-``"interrupted"``. MCP servers from ``options.mcp_servers`` belong to the client: they
-start in ``connect()`` (or with the first query) and stop in ``disconnect()``.
+``"interrupted"``. Stdio MCP servers belong to the client: they start in ``connect()``
+(or with the first query that names them), run until ``disconnect()``, and only a
+change of a server's own configuration restarts it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -30,9 +32,9 @@ from ._internal.auth import AzureADAuth
 from ._internal.tool_calls import ToolSet
 from ._internal.transport import AzureHTTPTransport
 from .errors import AzureOpenAIError
+from .options import AzureOpenAIOptions, ConnectionSettings, QuerySettings, ToolSettings
 from .types import (
     AssistantMessage,
-    AzureOpenAIOptions,
     Message,
     ResultMessage,
     SystemMessage,
@@ -50,8 +52,23 @@ def _user_turns(message: dict[str, Any]) -> dict[str, Any]:
     return {"role": message.get("role", "user"), "content": content}
 
 
+@dataclass
+class _Pending:
+    """A user turn waiting for ``receive_response``, with the settings it was asked with."""
+
+    turn: dict[str, Any]
+    settings: QuerySettings
+    tools: ToolSettings
+
+
 class AzureAgentClient:
-    """A conversation with one Azure OpenAI deployment."""
+    """A conversation with one Azure OpenAI deployment.
+
+    The connection part of ``options`` (endpoint, credentials, TLS, proxy) is fixed
+    for the client's life; its query settings and tool settings are the defaults of
+    every query, held in ``settings`` and ``tool_settings`` (frozen; assign new ones,
+    or pass ``settings=`` / ``tools=`` to one ``query()``).
+    """
 
     def __init__(
         self,
@@ -59,27 +76,35 @@ class AzureAgentClient:
         *,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        """``http_client``: bring your own ``httpx.AsyncClient`` (TLS, proxy, timeouts
-        and limits are then yours; tests pass one built on ``httpx.MockTransport``)."""
-        self.options = options if options is not None else AzureOpenAIOptions.from_env()
+        """``options``: as for ``azure_query`` (``None`` reads ``AZURE_*`` variables).
+        ``http_client``: bring your own ``httpx.AsyncClient`` (TLS, proxy, timeouts and
+        limits are then yours; tests pass one built on ``httpx.MockTransport``)."""
+        options = options if options is not None else AzureOpenAIOptions.from_env()
+        self.connection: ConnectionSettings = options.connection
+        self.settings: QuerySettings = options.settings
+        self.tool_settings: ToolSettings = options.tool_settings
+        self._options = replace(options)
         self._http_client = http_client
         self.session_id = str(uuid.uuid4())
         self.history: list[Message] = []
         self._conversation: list[dict[str, Any]] = []
-        self._pending: list[dict[str, Any]] = []
+        self._pending: list[_Pending] = []
         self._transport: AzureHTTPTransport | None = None
         self._interrupter = agent.Interrupter()
         self._announced = False
-        self._tools: ToolSet | None = None
-        self._tools_key: tuple[Any, ...] = ()
-        self._mcp_key: tuple[Any, ...] = ()
-        self._mcp: Any = None  # _internal.mcp_bridge.McpHub, imported only when configured
+        self._servers: dict[str, tuple[str, Any]] = {}  # name -> (config key, McpHub)
+
+    @property
+    def options(self) -> AzureOpenAIOptions:
+        """A copy of the options this client was built from (changing it changes nothing:
+        use ``settings`` / ``tool_settings``, or ``query(..., settings=...)``)."""
+        return self._options
 
     def __repr__(self) -> str:
-        o = self.options
         return (
-            f"AzureAgentClient(endpoint={o.endpoint!r}, model={o.model!r},"
-            f" session_id={self.session_id!r}, messages={len(self.history)})"
+            f"AzureAgentClient(endpoint={self.connection.endpoint!r},"
+            f" model={self.settings.model!r}, session_id={self.session_id!r},"
+            f" messages={len(self.history)})"
         )
 
     # --- lifecycle -------------------------------------------------------------
@@ -99,78 +124,78 @@ class AzureAgentClient:
     async def connect(self, prompt: str | None = None) -> None:
         """Prepare the connection pool (no network until the first query) and start the
         MCP servers; ``MCPServerError`` names a server that failed to start."""
-        if self._transport is None:
-            self._transport = AzureHTTPTransport(
-                self.options, AzureADAuth(self.options), http_client=self._http_client
-            )
-        await self._start_tools()
+        self._ensure_transport()
+        await self._start_servers(self.tool_settings)
         if prompt is not None:
             await self.query(prompt)
 
     async def disconnect(self) -> None:
         """Stop the MCP servers (waiting until their processes are gone) and close the pool."""
         try:
-            await self._stop_tools()
+            await self._stop_servers(list(self._servers))
         finally:
             if self._transport is not None:
                 await self._transport.aclose()
                 self._transport = None
 
-    def _tool_key(self) -> tuple[Any, ...]:
-        """What the tool set is built from; ``options`` may change between queries."""
-        o = self.options
-        servers = tuple((name, repr(config)) for name, config in sorted(o.mcp_servers.items()))
-        return (
-            tuple(id(t) for t in o.tools or []),
-            servers,
-            o.allowed_tools and tuple(o.allowed_tools),
-            str(o.cwd),
-        )
+    def _ensure_transport(self) -> AzureHTTPTransport:
+        if self._transport is None:
+            self._transport = AzureHTTPTransport(
+                self.connection, AzureADAuth(self.connection), http_client=self._http_client
+            )
+        return self._transport
 
-    async def _start_tools(self) -> None:
-        key = self._tool_key()
-        if self._tools is not None and key == self._tools_key:
-            return
-        o = self.options
-        stdio = {k: v for k, v in o.mcp_servers.items() if v.get("type", "stdio") == "stdio"}
-        mcp_key = (tuple((k, repr(v)) for k, v in sorted(stdio.items())), str(o.cwd))
-        if self._mcp is not None and mcp_key != self._mcp_key:
-            # Only a change of MCP servers restarts them, not other tools changing
-            # between queries (a %%azure --tool cell on the kernel's shared client).
-            hub, self._mcp = self._mcp, None
-            await hub.stop()
-        if stdio and self._mcp is None:
+    # --- tools -------------------------------------------------------------------
+
+    async def _start_servers(self, tools: ToolSettings) -> None:
+        """Start each stdio MCP server ``tools`` names that is not running with its
+        current configuration; servers started for earlier queries keep running."""
+        cwd = str(tools.cwd)
+        for name, config in tools.stdio_servers.items():
+            key = f"{config!r} in {cwd}"
+            running = self._servers.get(name)
+            if running is not None and running[0] == key:
+                continue
+            if running is not None:  # its configuration changed
+                await self._stop_servers([name])
             from ._internal.mcp_bridge import McpHub
 
-            hub = McpHub(stdio, o.cwd)
+            hub = McpHub({name: config}, tools.cwd)
             try:
                 await hub.start()
             except BaseException:
                 await hub.stop()
                 raise
-            self._mcp, self._mcp_key = hub, mcp_key
-        tools = ToolSet()
-        for t in o.tools or []:
-            tools.add(t)
-        for name, config in o.mcp_servers.items():
+            self._servers[name] = (key, hub)
+
+    async def _stop_servers(self, names: list[str]) -> None:
+        for name in names:
+            _, hub = self._servers.pop(name)
+            await hub.stop()
+
+    async def _tool_set(self, tools: ToolSettings) -> ToolSet:
+        """What one query offers, in a stable order: functions, in-process MCP tools,
+        built-in file tools, then the tools of the stdio MCP servers."""
+        await self._start_servers(tools)
+        offered = ToolSet()
+        for t in tools.tools:
+            offered.add(t)
+        for name, config in tools.mcp_servers.items():
             if config.get("type") == "sdk":
                 from ._internal.mcp_bridge import sdk_server_tools
 
                 for t in sdk_server_tools(name, config["instance"]):
-                    tools.add(t)
-        if o.allowed_tools:
+                    offered.add(t)
+        if tools.allowed_tools:
             from ._internal.file_tools import file_tools
 
-            for t in file_tools(o.cwd if o.cwd is not None else Path.cwd(), o.allowed_tools):
-                tools.add(t)
-        for t in self._mcp.tools if self._mcp is not None else []:
-            tools.add(t)
-        self._tools, self._tools_key = tools, key
-
-    async def _stop_tools(self) -> None:
-        hub, self._mcp, self._tools = self._mcp, None, None
-        if hub is not None:
-            await hub.stop()
+            cwd = tools.cwd if tools.cwd is not None else Path.cwd()
+            for t in file_tools(cwd, list(tools.allowed_tools)):
+                offered.add(t)
+        for name in tools.stdio_servers:
+            for t in self._servers[name][1].tools:
+                offered.add(t)
+        return offered
 
     @property
     def auth(self) -> AzureADAuth | None:
@@ -188,14 +213,25 @@ class AzureAgentClient:
     # --- conversation ----------------------------------------------------------
 
     async def query(
-        self, prompt: str | AsyncIterable[dict[str, Any]], session_id: str = "default"
+        self,
+        prompt: str | AsyncIterable[dict[str, Any]],
+        session_id: str = "default",
+        *,
+        settings: QuerySettings | None = None,
+        tools: ToolSettings | None = None,
     ) -> None:
-        """Queue a user prompt; ``receive_response()`` sends it and streams the answer."""
+        """Queue a user prompt; ``receive_response()`` sends it and streams the answer.
+
+        ``settings`` / ``tools``: for this prompt only, instead of the client's
+        ``settings`` / ``tool_settings`` (e.g. ``client.settings.replace(model="o4-mini")``).
+        """
+        settings = settings if settings is not None else self.settings
+        tools = tools if tools is not None else self.tool_settings
         if isinstance(prompt, str):
-            self._pending.append({"role": "user", "content": prompt})
+            self._pending.append(_Pending({"role": "user", "content": prompt}, settings, tools))
         else:
             async for message in prompt:
-                self._pending.append(_user_turns(message))
+                self._pending.append(_Pending(_user_turns(message), settings, tools))
 
     async def interrupt(self) -> None:
         """Cancel the request being streamed; safe to call from another task."""
@@ -213,15 +249,18 @@ class AzureAgentClient:
             raise AzureOpenAIError(
                 "Nothing to answer: call query(prompt) before receive_response()"
             )
-        await self.connect()  # cheap when nothing changed; picks up this query's tools
-        assert self._transport is not None and self._tools is not None
+        pending = self._pending[0]
+        transport = self._ensure_transport()
+        offered = await self._tool_set(pending.tools)
+        del self._pending[0]
+        settings = pending.settings
         started = time.perf_counter()
         if not self._announced:
             self._announced = True
-            init = SystemMessage("init", self._init_data())
+            init = SystemMessage("init", self._init_data(settings, pending.tools, offered))
             self.history.append(init)
             yield init
-        turn = self._pending.pop(0)
+        turn = pending.turn
         mark = len(self._conversation)
         _answer_declared_tool_calls(self._conversation)
         self._conversation.append(turn)
@@ -231,13 +270,14 @@ class AzureAgentClient:
         subtype = "success"
         try:
             async for message in agent.run(
-                self._transport,
-                self.options,
+                transport,
+                settings,
                 self._conversation,
                 stats,
                 interrupter,
                 self.session_id,
-                self._tools,
+                offered,
+                pending.tools,
             ):
                 if isinstance(message, (AssistantMessage, UserMessage)):
                     self.history.append(message)
@@ -257,26 +297,26 @@ class AzureAgentClient:
             is_error=subtype != "success",
             num_turns=stats.num_turns,
             session_id=self.session_id,
-            total_cost_usd=stats.cost_usd(self.options),
+            total_cost_usd=stats.cost_usd(settings),
             usage=dict(stats.usage),
             result=stats.final_text,
         )
         self.history.append(result)
         yield result
 
-    def _init_data(self) -> dict[str, Any]:
-        o = self.options
-        tools = self._tools.names() if self._tools is not None else []
+    def _init_data(
+        self, settings: QuerySettings, tools: ToolSettings, offered: ToolSet
+    ) -> dict[str, Any]:
         return {
             "type": "system",
             "subtype": "init",
             "session_id": self.session_id,
-            "model": o.model,
-            "api_version": o.api_version,
-            "endpoint": o.endpoint,
-            "tools": tools,
-            "mcp_servers": [{"name": n, "status": "connected"} for n in o.mcp_servers],
-            "cwd": str(o.cwd) if o.cwd is not None else None,
+            "model": settings.model,
+            "api_version": settings.api_version,
+            "endpoint": self.connection.endpoint,
+            "tools": offered.names(),
+            "mcp_servers": [{"name": n, "status": "connected"} for n in tools.mcp_servers],
+            "cwd": str(tools.cwd) if tools.cwd is not None else None,
             "sdk_version": __version__,
         }
 

@@ -17,9 +17,9 @@ from typing import Any, TypeVar
 
 import anyio
 
+from ..options import QuerySettings, ToolSettings
 from ..types import (
     AssistantMessage,
-    AzureOpenAIOptions,
     ContentBlock,
     Message,
     StreamEvent,
@@ -28,11 +28,11 @@ from ..types import (
     ToolUseBlock,
     UserMessage,
 )
-from .stream import TurnAccumulator, completion_filter_error, read_turn, usage_to_claude
+from .failures import completion_filtered
+from .stream import TurnAccumulator, read_turn, usage_to_claude
 from .tool_calls import ToolSet, interrupted_result, run_tool_calls
 from .transport import AzureHTTPTransport
 
-DEFAULT_MAX_TURNS = 10
 T = TypeVar("T")
 
 
@@ -86,9 +86,9 @@ class RunStats:
         for k, v in usage_to_claude(raw).items():
             self.usage[k] = self.usage.get(k, 0) + int(v)
 
-    def cost_usd(self, options: AzureOpenAIOptions) -> float | None:
-        """From ``options.pricing[deployment]`` (USD per 1M tokens); None when unpriced."""
-        price = (options.pricing or {}).get(options.model)
+    def cost_usd(self, settings: QuerySettings) -> float | None:
+        """From ``settings.pricing[deployment]`` (USD per 1M tokens); None when unpriced."""
+        price = (settings.pricing or {}).get(settings.model)
         if price is None:
             return None
         cached = self.usage.get("cache_read_input_tokens", 0)
@@ -100,19 +100,22 @@ class RunStats:
 
 async def run(
     transport: AzureHTTPTransport,
-    options: AzureOpenAIOptions,
+    settings: QuerySettings,
     conversation: list[dict[str, Any]],
     stats: RunStats,
     interrupter: Interrupter,
     session_id: str,
     tools: ToolSet,
+    tool_settings: ToolSettings,
 ) -> AsyncIterator[Message]:
     """Run model turns on ``conversation`` (extended in place) until the model stops."""
-    model = options.model
+    model = settings.model
     extra: dict[str, Any] = {"tools": tools.specs} if tools.specs else {}
-    system = [{"role": "system", "content": options.system_prompt}] if options.system_prompt else []
-    max_turns = options.max_turns or DEFAULT_MAX_TURNS
-    partial = options.include_partial_messages
+    system = (
+        [{"role": "system", "content": settings.system_prompt}] if settings.system_prompt else []
+    )
+    max_turns = settings.turns
+    partial = settings.include_partial_messages
 
     while True:
         if stats.num_turns >= max_turns:
@@ -120,10 +123,10 @@ async def run(
             return
         stats.num_turns += 1
         acc = TurnAccumulator(partial=partial)
-        body = transport.body(system + conversation, options, **extra)
+        body = transport.body(system + conversation, settings, **extra)
         started = time.perf_counter()
         try:
-            response = await interrupter.call(transport.open_chat, body, options)
+            response = await interrupter.call(transport.open_chat, body, settings)
             try:
                 async for event in read_turn(response, acc, interrupter.next_bytes):
                     yield StreamEvent(str(uuid.uuid4()), session_id, event)
@@ -146,15 +149,16 @@ async def run(
         conversation.append(acc.openai_message(message))
         stats.final_text = acc.full_text
         yield message
-        filtered = completion_filter_error(acc)
-        if filtered is not None:
-            raise filtered
+        if acc.finish_reason == "content_filter":
+            raise completion_filtered(acc.filtered, acc.full_text)
         uses = [b for b in message.content if isinstance(b, ToolUseBlock)]
         if not uses or any(tools.declarative(u.name) for u in uses):
             return  # done, or a declarative tool the caller handles
         results: list[ToolResultBlock | None] = [None] * len(uses)
         try:
-            stop = await interrupter.call(run_tool_calls, tools, uses, options, session_id, results)
+            stop = await interrupter.call(
+                run_tool_calls, tools, uses, tool_settings, session_id, results
+            )
         except Interrupted:
             # Every call gets a result, so the conversation stays valid for the next query.
             yield _tool_round(conversation, uses, results)

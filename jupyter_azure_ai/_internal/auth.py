@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import re
 import threading
 import time
 from dataclasses import dataclass
@@ -26,8 +25,8 @@ from urllib.parse import urlsplit
 import anyio
 import anyio.to_thread
 
-from ..errors import AuthenticationError, scrub
-from ..types import AzureOpenAIOptions
+from ..options import ConnectionSettings
+from .failures import error_from_auth_failure
 from .tls import resolve_verify
 
 REFRESH_MARGIN_S = 300.0
@@ -39,9 +38,6 @@ _KNOWN_AUTHORITIES = frozenset(
         "login.partner.microsoftonline.cn",
     }
 )
-_AADSTS = re.compile(r"AADSTS\d+:.*?(?:\.(?=\s)|$)")
-_HTTP_ERROR = re.compile(r"Authentication failed: HTTP Error: (\d{3})")
-_NO_AUTHORITY = re.compile(r"Unable to get authority configuration for (\S+?)\.?\s")
 
 
 @dataclass(frozen=True)
@@ -58,45 +54,19 @@ class Token:
         return self.expires_on - (time.time() if now is None else now) > REFRESH_MARGIN_S
 
 
-def describe_auth_failure(exc: BaseException, secrets: tuple[str, ...]) -> str:
-    """One line from an azure-identity / azure-core failure: the AADSTS code and reason."""
-    text = str(getattr(exc, "message", None) or exc) or type(exc).__name__
-    match = _AADSTS.search(text)
-    if match:
-        return scrub(match.group(0), secrets)
-    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-    status = _HTTP_ERROR.search(text)
-    if status:  # azure-identity's wording for a token endpoint answering 5xx and such
-        return (
-            f"token endpoint answered HTTP {status.group(1)}; try again later, or check"
-            " AZURE_AUTHORITY_HOST and any proxy in the way"
-        )
-    authority = _NO_AUTHORITY.search(text)
-    if authority:  # MSAL's wording when the tenant's OpenID configuration is missing
-        return scrub(
-            f"tenant not found: {authority.group(1)} has no OpenID configuration"
-            " (AADSTS90002?); check tenant_id / AZURE_TENANT_ID and authority_host",
-            secrets,
-        )
-    if "CERTIFICATE_VERIFY_FAILED" in text:
-        first += " (TLS certificate not trusted: set verify= or SSL_CERT_FILE to your CA bundle)"
-    return scrub(first, secrets)
-
-
 class _SecretFlow:
     """Client-credentials flow for one (authority, tenant, client, scope, secret)."""
 
-    def __init__(self, options: AzureOpenAIOptions) -> None:
-        self._options = options
+    def __init__(self, connection: ConnectionSettings) -> None:
+        self._connection = connection
         self._lock = threading.Lock()
         self.token: Token | None = None
-        self.fetches = 0
         self._credential: Any = None
 
     def _new_credential(self) -> Any:
         from azure.identity import ClientSecretCredential
 
-        o = self._options
+        o = self._connection
         assert o.authority_host is not None
         kwargs: dict[str, Any] = {
             "authority": o.authority_host,
@@ -128,12 +98,10 @@ class _SecretFlow:
                     self._credential.close()
                 self._credential = self._new_credential()
             try:
-                access = self._credential.get_token(self._options.scope)
+                access = self._credential.get_token(self._connection.scope)
             except Exception as exc:
-                raise AuthenticationError(
-                    describe_auth_failure(exc, self._options.secrets())
-                ) from None  # the cause holds the request, and so the secret
-            self.fetches += 1
+                # the cause holds the request, and so the secret: not chained
+                raise error_from_auth_failure(exc, self._connection.secrets()) from None
             self.token = Token(access.token, float(access.expires_on))
             return self.token
 
@@ -142,20 +110,20 @@ _FLOWS: dict[tuple[str, ...], _SecretFlow] = {}
 _FLOWS_LOCK = threading.Lock()
 
 
-def _flow_for(options: AzureOpenAIOptions) -> _SecretFlow:
-    digest = hashlib.sha256(options.client_secret.encode()).hexdigest()
+def _flow_for(connection: ConnectionSettings) -> _SecretFlow:
+    digest = hashlib.sha256(connection.client_secret.encode()).hexdigest()
     key = (
-        str(options.authority_host),
-        options.tenant_id,
-        options.client_id,
-        options.scope,
+        str(connection.authority_host),
+        connection.tenant_id,
+        connection.client_id,
+        connection.scope,
         digest,
-        str(resolve_verify(options.verify)),
+        str(resolve_verify(connection.verify)),
     )
     with _FLOWS_LOCK:
         flow = _FLOWS.get(key)
         if flow is None:
-            flow = _FLOWS[key] = _SecretFlow(options)
+            flow = _FLOWS[key] = _SecretFlow(connection)
         return flow
 
 
@@ -171,10 +139,10 @@ def clear_token_cache() -> None:
 class AzureADAuth:
     """Gives a valid bearer token, fetching or refreshing it only when needed."""
 
-    def __init__(self, options: AzureOpenAIOptions) -> None:
-        self._options = options
-        self._credential = options.credential
-        self._flow = _flow_for(options) if self._credential is None else None
+    def __init__(self, connection: ConnectionSettings) -> None:
+        self._connection = connection
+        self._credential = connection.credential
+        self._flow = _flow_for(connection) if self._credential is None else None
         self._token: Token | None = None  # for a user-supplied credential
         self._alock: anyio.Lock | None = None
 
@@ -182,10 +150,6 @@ class AzureADAuth:
     def current(self) -> Token | None:
         """The cached token, valid or not (for status displays; never print its value)."""
         return self._flow.token if self._flow is not None else self._token
-
-    @property
-    def fetches(self) -> int:
-        return self._flow.fetches if self._flow is not None else 0
 
     async def token(self) -> str:
         """A token with more than five minutes left (hot path: no await when cached)."""
@@ -210,12 +174,10 @@ class AzureADAuth:
             try:
                 get_token = self._credential.get_token
                 if inspect.iscoroutinefunction(get_token):
-                    access = await get_token(self._options.scope)
+                    access = await get_token(self._connection.scope)
                 else:  # a sync credential (e.g. ManagedIdentityCredential): off the loop
-                    access = await anyio.to_thread.run_sync(get_token, self._options.scope)
+                    access = await anyio.to_thread.run_sync(get_token, self._connection.scope)
             except Exception as exc:
-                raise AuthenticationError(
-                    describe_auth_failure(exc, self._options.secrets())
-                ) from None
+                raise error_from_auth_failure(exc, self._connection.secrets()) from None
             self._token = Token(access.token, float(access.expires_on))
             return self._token

@@ -13,6 +13,7 @@ import os
 import re
 from pathlib import Path
 
+from ..errors import ConfigurationError
 from ..tools import SdkTool, ToolError, tool
 
 MAX_READ_BYTES = 512 * 1024
@@ -25,7 +26,7 @@ class Confined:
     def __init__(self, cwd: str | Path) -> None:
         self.root = Path(os.path.realpath(cwd))
         if not self.root.is_dir():
-            raise ValueError(f"cwd {str(cwd)!r} is not a directory")
+            raise ConfigurationError(f"cwd {str(cwd)!r} is not a directory")
 
     def resolve(self, raw: str) -> Path:
         """``raw`` (relative to cwd, or absolute) as a real path inside cwd, else ToolError."""

@@ -14,8 +14,8 @@ from typing import Any
 
 import anyio
 
+from ..options import ToolSettings
 from ..types import (
-    AzureOpenAIOptions,
     HookContext,
     HookMatcher,
     PermissionResultAllow,
@@ -36,7 +36,7 @@ class Decision:
     interrupt: bool = False
 
 
-def _matching(options: AzureOpenAIOptions, event: str, tool: str) -> list[HookMatcher]:
+def _matching(options: ToolSettings, event: str, tool: str) -> list[HookMatcher]:
     out = []
     for m in (options.hooks or {}).get(event, []):
         if m.matcher in (None, "", "*") or re.fullmatch(m.matcher, tool):
@@ -45,7 +45,7 @@ def _matching(options: AzureOpenAIOptions, event: str, tool: str) -> list[HookMa
 
 
 async def run_hooks(
-    options: AzureOpenAIOptions, event: str, data: dict[str, Any], tool_use_id: str
+    options: ToolSettings, event: str, data: dict[str, Any], tool_use_id: str
 ) -> list[dict[str, Any]]:
     """Call the ``event`` hooks matching ``data["tool_name"]``; their outputs, in order.
 
@@ -69,7 +69,7 @@ async def run_hooks(
     return outputs
 
 
-async def decide(options: AzureOpenAIOptions, use: ToolUseBlock, session_id: str) -> Decision:
+async def decide(options: ToolSettings, use: ToolUseBlock, session_id: str) -> Decision:
     """PreToolUse hooks (deny / allow / updatedInput), then ``can_use_tool`` unless a hook
     allowed the call."""
     decision = Decision(dict(use.input))
@@ -93,7 +93,7 @@ async def decide(options: AzureOpenAIOptions, use: ToolUseBlock, session_id: str
     return await _ask(options, use, decision)
 
 
-async def _ask(options: AzureOpenAIOptions, use: ToolUseBlock, decision: Decision) -> Decision:
+async def _ask(options: ToolSettings, use: ToolUseBlock, decision: Decision) -> Decision:
     assert options.can_use_tool is not None
     context = ToolPermissionContext(
         tool_use_id=use.id, cwd=str(options.cwd) if options.cwd else None
@@ -118,7 +118,7 @@ async def _ask(options: AzureOpenAIOptions, use: ToolUseBlock, decision: Decisio
 
 
 async def after(
-    options: AzureOpenAIOptions,
+    options: ToolSettings,
     use: ToolUseBlock,
     tool_input: dict[str, Any],
     content: str,

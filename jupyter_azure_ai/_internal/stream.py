@@ -15,9 +15,9 @@ from typing import Any
 
 import httpx
 
-from ..errors import ContentFilterError, StreamDecodeError, StreamInterruptedError
-from ..errors import filtered_categories as _filtered
+from ..errors import StreamDecodeError, StreamInterruptedError
 from ..types import AssistantMessage, ContentBlock, TextBlock, ToolUseBlock
+from .failures import filtered_categories as _filtered
 from .sse import SSEDecoder
 
 loads: Callable[[bytes], Any]
@@ -284,18 +284,3 @@ async def read_turn(
         f"the answer stream ended after {received} bytes without [DONE];"
         " the partial answer was discarded"
     )
-
-
-def completion_filter_error(acc: TurnAccumulator) -> ContentFilterError | None:
-    """The error to raise after a turn the content filter cut short, else None."""
-    if acc.finish_reason == "content_filter":
-        cats = acc.filtered or ["unspecified"]
-        return ContentFilterError(
-            f"Content filter stopped the completion ({', '.join(cats)});"
-            f" {len(acc.full_text)} characters had arrived",
-            categories=acc.filtered,
-            where="completion",
-            status_code=200,
-            body={"partial_text": acc.full_text},
-        )
-    return None

@@ -13,8 +13,10 @@ from typing import Any
 
 import anyio
 
+from ..errors import ConfigurationError
+from ..options import ToolSettings
 from ..tools import SdkTool, ToolError, result_content
-from ..types import AzureOpenAIOptions, ToolResultBlock, ToolUseBlock
+from ..types import ToolResultBlock, ToolUseBlock
 from . import permissions
 
 
@@ -32,7 +34,7 @@ class ToolSet:
         spec = tool.to_openai() if isinstance(tool, SdkTool) else tool
         name = (spec.get("function") or {}).get("name")
         if name in self.names():
-            raise ValueError(f"two tools are named {name!r}: tool names must be unique")
+            raise ConfigurationError(f"two tools are named {name!r}: tool names must be unique")
         self.specs.append(spec)
         if isinstance(tool, SdkTool):
             self.runnable[tool.name] = tool
@@ -47,7 +49,7 @@ class ToolSet:
 async def run_tool_calls(
     tools: ToolSet,
     uses: list[ToolUseBlock],
-    options: AzureOpenAIOptions,
+    options: ToolSettings,
     session_id: str,
     results: list[ToolResultBlock | None],
 ) -> bool:

@@ -1,15 +1,22 @@
-"""AzureHTTPTransport: one ``httpx.AsyncClient``, URLs, headers, retries, redirects.
+"""AzureHTTPTransport: one ``httpx.AsyncClient``, URLs, headers, and the send policies.
 
-Everything that decides *whether and how* a chat request is (re)sent lives here:
+A chat request goes down through one layer per policy, outermost first (the way
+httpx nests ``_send_handling_auth`` → ``_send_handling_redirects`` →
+``_send_single_request``):
 
-- retries happen only before the first byte of an answer: connect errors, timeouts
-  and 408/409/429/5xx, waiting ``retry-after-ms``, then ``retry-after`` (seconds or an
-  HTTP date, at most 60 s), else a jittered exponential backoff;
-- a 401 triggers one token refresh and one more try;
-- a 400 saying ``max_tokens`` is unsupported switches that deployment to
-  ``max_completion_tokens`` for the rest of the process;
-- redirects are followed by hand (httpx would forward ``Ocp-Apim-Subscription-Key``
-  to any host): the key and the token go only to the endpoint's own origin.
+1. ``_send_with_retries`` — retries before the first byte of an answer only: connect
+   errors, timeouts and 408/409/429/5xx, waiting ``retry-after-ms``, then
+   ``retry-after`` (seconds or an HTTP date, at most 60 s), else a jittered
+   exponential backoff; the budget is the query's ``max_retries``. What is still a
+   failure after that is translated (``failures.py``) and raised here, nowhere else.
+2. ``_send_handling_auth`` — a 401 gets one token refresh and one more try.
+3. ``_send_handling_parameters`` — a 400 saying ``max_tokens`` is unsupported (reasoning
+   models) switches the body to ``max_completion_tokens`` and remembers it for that
+   deployment in ``capabilities`` (one record per endpoint, which ``body()`` reads).
+4. ``_send_following_redirects`` — 307/308 followed by hand (httpx would forward
+   ``Ocp-Apim-Subscription-Key`` to any host): the key and the token go only to the
+   endpoint's own origin.
+5. ``_send_once`` — one POST, the response body left unread (it is a stream).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import json
 import logging
 import random
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,15 +33,10 @@ import anyio
 import httpx
 
 from .. import __version__
-from ..errors import (
-    AzureOpenAIError,
-    error_from_exception,
-    error_from_response,
-    retry_after_seconds,
-    scrub,
-)
-from ..types import AzureOpenAIOptions
+from ..errors import AzureOpenAIError
+from ..options import ConnectionSettings, QuerySettings
 from .auth import AzureADAuth
+from .failures import error_from_exception, error_from_response, retry_after_seconds, scrub
 from .tls import resolve_verify, ssl_context
 
 log = logging.getLogger("jupyter_azure_ai")
@@ -42,9 +45,6 @@ RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 MAX_RETRY_AFTER_S = 60.0
 MAX_REDIRECTS = 5
 CONNECT_TIMEOUT_S = 5.0
-
-#: (endpoint, deployment) pairs that want ``max_completion_tokens`` (reasoning models).
-_COMPLETION_TOKENS: set[tuple[str, str]] = set()
 
 
 def chat_url(endpoint: str, model: str, api_version: str) -> str:
@@ -77,27 +77,65 @@ def _wants_completion_tokens(status: int, raw: bytes) -> bool:
     return err.get("code") == "unsupported_parameter" or err.get("param") == "max_tokens"
 
 
+@dataclass
+class Capabilities:
+    """What this transport learned about deployments from the service's answers."""
+
+    completion_tokens: set[str] = field(default_factory=set)
+    """Deployments that reject ``max_tokens`` and want ``max_completion_tokens``."""
+
+    def token_limit_field(self, model: str) -> str:
+        return "max_completion_tokens" if model in self.completion_tokens else "max_tokens"
+
+    @classmethod
+    def of(cls, endpoint: str) -> Capabilities:
+        """The capabilities learned for ``endpoint``, shared by its transports in this
+        process (like the token cache), so a new ``azure_query`` does not learn again."""
+        return _CAPABILITIES.setdefault(endpoint, cls())
+
+
+_CAPABILITIES: dict[str, Capabilities] = {}
+
+
+@dataclass
+class _Call:
+    """One chat request on its way down the layers."""
+
+    url: str
+    body: dict[str, Any]
+    settings: QuerySettings
+
+
+@dataclass
+class _Sent:
+    """A response on its way up, and the other origin a redirect led to, if any."""
+
+    response: httpx.Response
+    detour: str | None = None
+
+
 class AzureHTTPTransport:
-    """Sends chat requests for one options object; owns the connection pool."""
+    """Sends chat requests for one connection; owns the connection pool."""
 
     def __init__(
         self,
-        options: AzureOpenAIOptions,
+        connection: ConnectionSettings,
         auth: AzureADAuth,
         *,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        self.options = options
+        self.connection = connection
         self.auth = auth
-        self._secrets = options.secrets()
+        self.capabilities = Capabilities.of(connection.endpoint)
+        self._secrets = connection.secrets()
         self._owns_client = http_client is None
         self._client = http_client or httpx.AsyncClient(
-            verify=ssl_context(resolve_verify(options.verify)),
-            timeout=httpx.Timeout(options.timeout, connect=CONNECT_TIMEOUT_S),
-            proxy=options.proxy,
+            verify=ssl_context(resolve_verify(connection.verify)),
+            timeout=httpx.Timeout(None, connect=CONNECT_TIMEOUT_S),  # per request below
+            proxy=connection.proxy,
             follow_redirects=False,
         )
-        self._origin = _origin(httpx.URL(options.endpoint))
+        self._origin = _origin(httpx.URL(connection.endpoint))
         self._public_headers = {
             "Content-Type": "application/json",
             "Accept": "text/event-stream",
@@ -106,12 +144,12 @@ class AzureHTTPTransport:
         # Sent to the endpoint's own origin only, never across a redirect.
         self._own_headers = {
             **self._public_headers,
-            **(options.default_headers or {}),
-            "Ocp-Apim-Subscription-Key": options.apim_subscription_key,
+            **connection.headers,
+            "Ocp-Apim-Subscription-Key": connection.apim_subscription_key,
         }
         self._urls: dict[tuple[str, str], str] = {}
-        self._v1 = urlsplit(options.endpoint).path.rstrip("/").endswith("/v1")
-        self.requests_sent = 0
+        self._v1 = connection.v1
+        self._timeouts: dict[float | None, httpx.Timeout] = {}
 
     async def aclose(self) -> None:
         """Close the pool (a client passed in by the caller stays the caller's)."""
@@ -122,90 +160,95 @@ class AzureHTTPTransport:
         url = self._urls.get((model, api_version))
         if url is None:
             url = self._urls[(model, api_version)] = chat_url(
-                self.options.endpoint, model, api_version
+                self.connection.endpoint, model, api_version
             )
         return url
 
     def body(
-        self, messages: list[dict[str, Any]], options: AzureOpenAIOptions, **extra: Any
+        self, messages: list[dict[str, Any]], settings: QuerySettings, **extra: Any
     ) -> dict[str, Any]:
-        """The JSON body of a streamed chat request (``options``: this query's settings)."""
-        o = options
-        model = o.model
+        """The JSON body of a streamed chat request."""
         body: dict[str, Any] = {
             "messages": messages,
             "stream": True,
             "stream_options": {"include_usage": True},
         }
         if self._v1:
-            body["model"] = model
-        if (self.options.endpoint, model) in _COMPLETION_TOKENS:
-            body["max_completion_tokens"] = o.max_tokens
-        else:
-            body["max_tokens"] = o.max_tokens
-        if o.temperature is not None:
-            body["temperature"] = o.temperature
+            body["model"] = settings.model
+        body[self.capabilities.token_limit_field(settings.model)] = settings.max_tokens
+        if settings.temperature is not None:
+            body["temperature"] = settings.temperature
         body.update(extra)
         return body
 
-    async def open_chat(self, body: dict[str, Any], options: AzureOpenAIOptions) -> httpx.Response:
+    async def open_chat(self, body: dict[str, Any], settings: QuerySettings) -> httpx.Response:
         """Start a streamed chat completion; return a 2xx response whose body is unread.
 
-        The caller reads it and must ``aclose()`` it. ``options``: this query's settings
-        (deployment, api-version); the endpoint and credentials are the transport's own.
+        The caller reads it and must ``aclose()`` it.
         """
-        model = options.model
-        url = self.url_for(model, options.api_version)
+        call = _Call(self.url_for(settings.model, settings.api_version), body, settings)
+        return await self._send_with_retries(call)
+
+    # --- the layers, outermost first ---------------------------------------------
+
+    async def _send_with_retries(self, call: _Call) -> httpx.Response:
+        budget = call.settings.max_retries
         attempt = 0
-        refreshed = False
         while True:
-            token = await self.auth.token()
             try:
-                response, detour = await self._send(json.dumps(body).encode(), url, token)
+                sent = await self._send_handling_auth(call)
             except httpx.TransportError as exc:  # connect error, timeout, TLS, DNS
-                if attempt < self.options.max_retries:
+                if attempt < budget:
                     attempt += 1
-                    await self._sleep(backoff_seconds(attempt), f"{type(exc).__name__}", attempt)
+                    await self._sleep(backoff_seconds(attempt), type(exc).__name__, attempt, budget)
                     continue
-                raise error_from_exception(exc, secrets=self._all_secrets(token)) from exc
+                raise error_from_exception(exc, secrets=self._all_secrets()) from exc
+            response = sent.response
             if response.is_success:
                 return response
             raw = await response.aread()
             await response.aclose()
             status = response.status_code
-            if status == 401 and not refreshed:
-                refreshed = True
-                await self.auth.refresh_after_401(token)
-                continue
-            if _wants_completion_tokens(status, raw) and "max_tokens" in body:
-                _COMPLETION_TOKENS.add((self.options.endpoint, model))
-                body = dict(body)
-                body["max_completion_tokens"] = body.pop("max_tokens")
-                continue
-            if status in RETRY_STATUSES and attempt < self.options.max_retries:
+            if status in RETRY_STATUSES and attempt < budget:
                 attempt += 1
-                wait = self._retry_wait(response.headers, attempt)
-                await self._sleep(wait, f"HTTP {status}", attempt)
+                await self._sleep(self._retry_wait(response.headers, attempt), f"HTTP {status}",
+                                  attempt, budget)  # fmt: skip
                 continue
-            error = error_from_response(
+            raise error_from_response(
                 status,
                 response.headers,
                 raw,
-                deployment=model,
-                secrets=self._all_secrets(token),
+                deployment=call.settings.model,
+                secrets=self._all_secrets(),
+                detour=sent.detour,
             )
-            if detour:
-                error.args = (
-                    f"{error.args[0]} (after a redirect to {detour}, which was not sent"
-                    " the token or the subscription key)",
-                )
-            raise error
 
-    async def _send(
-        self, content: bytes, target: str, token: str
-    ) -> tuple[httpx.Response, str | None]:
-        """One POST, following redirects; the credentials go only to our own origin."""
-        url = httpx.URL(target)
+    async def _send_handling_auth(self, call: _Call) -> _Sent:
+        token = await self.auth.token()
+        sent = await self._send_handling_parameters(call, token)
+        if sent.response.status_code != 401:
+            return sent
+        await sent.response.aclose()
+        token = await self.auth.refresh_after_401(token)
+        return await self._send_handling_parameters(call, token)
+
+    async def _send_handling_parameters(self, call: _Call, token: str) -> _Sent:
+        sent = await self._send_following_redirects(call, token)
+        response = sent.response
+        if response.status_code != 400 or "max_tokens" not in call.body:
+            return sent
+        raw = await response.aread()  # kept by httpx: the layers above can read it again
+        await response.aclose()
+        if not _wants_completion_tokens(400, raw):
+            return sent
+        self.capabilities.completion_tokens.add(call.settings.model)
+        call.body = dict(call.body)
+        call.body["max_completion_tokens"] = call.body.pop("max_tokens")
+        return await self._send_following_redirects(call, token)
+
+    async def _send_following_redirects(self, call: _Call, token: str) -> _Sent:
+        url = httpx.URL(call.url)
+        content = json.dumps(call.body).encode()
         detour: str | None = None
         for _ in range(MAX_REDIRECTS + 1):
             if _origin(url) == self._origin:
@@ -213,16 +256,34 @@ class AzureHTTPTransport:
             else:
                 headers = dict(self._public_headers)
                 detour = f"{url.scheme}://{url.netloc.decode()}"
-            headers["x-ms-client-request-id"] = str(uuid.uuid4())
-            request = self._client.build_request("POST", url, content=content, headers=headers)
-            self.requests_sent += 1
-            response = await self._client.send(request, stream=True)
-            log.debug("POST %s -> %s", url.copy_with(query=None), response.status_code)
+            response = await self._send_once(url, content, headers, call.settings.timeout)
             if not (response.is_redirect and response.status_code in (307, 308)):
-                return response, detour
+                return _Sent(response, detour)
             await response.aclose()
             url = url.join(response.headers["location"])
         raise AzureOpenAIError(f"Too many redirects (more than {MAX_REDIRECTS}) from {url.host}")
+
+    async def _send_once(
+        self, url: httpx.URL, content: bytes, headers: dict[str, str], seconds: float | None
+    ) -> httpx.Response:
+        headers["x-ms-client-request-id"] = str(uuid.uuid4())
+        request = self._client.build_request(
+            "POST", url, content=content, headers=headers, timeout=self._timeout(seconds)
+        )
+        response = await self._client.send(request, stream=True)
+        log.debug("POST %s -> %s", url.copy_with(query=None), response.status_code)
+        return response
+
+    # --- helpers ----------------------------------------------------------------
+
+    def _timeout(self, seconds: float | None) -> Any:
+        """The query's timeout; a client passed in by the caller keeps its own."""
+        if not self._owns_client:
+            return httpx.USE_CLIENT_DEFAULT
+        timeout = self._timeouts.get(seconds)
+        if timeout is None:
+            timeout = self._timeouts[seconds] = httpx.Timeout(seconds, connect=CONNECT_TIMEOUT_S)
+        return timeout
 
     def _retry_wait(self, headers: httpx.Headers, attempt: int) -> float:
         wait = retry_after_seconds(headers)
@@ -230,15 +291,16 @@ class AzureHTTPTransport:
             return backoff_seconds(attempt)
         return wait
 
-    async def _sleep(self, seconds: float, why: str, attempt: int) -> None:
+    async def _sleep(self, seconds: float, why: str, attempt: int, budget: int) -> None:
         log.info(
             "retrying Azure OpenAI request in %.2f s after %s (retry %d of %d)",
             seconds,
             scrub(why, self._secrets),
             attempt,
-            self.options.max_retries,
+            budget,
         )
         await anyio.sleep(seconds)
 
-    def _all_secrets(self, token: str) -> tuple[str, ...]:
-        return (*self._secrets, token)
+    def _all_secrets(self) -> tuple[str, ...]:
+        token = self.auth.current
+        return (*self._secrets, token.value) if token is not None else self._secrets

@@ -7,8 +7,9 @@ messages and renders them, so it works the same whether or not the kernel's own 
 is busy (an ``await`` cell) or patched by another library.
 
 The magic and every chat panel share one ``AzureAgentClient``: one token cache, one
-connection pool, one conversation. Only a change of endpoint or credentials builds a
-new client; other settings (deployment, temperature, ...) apply per query.
+connection pool, one conversation. Only a change of the options' connection part
+(endpoint, credentials, TLS, proxy) builds a new client; the query and tool settings
+(deployment, temperature, retries, tools, ...) go with each query.
 """
 
 from __future__ import annotations
@@ -16,48 +17,16 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import hashlib
 import queue
 import threading
 from collections.abc import AsyncIterator, Coroutine
-from dataclasses import replace
 from typing import Any, TypeVar
 
 from ..client import AzureAgentClient
-from ..types import AzureOpenAIOptions, Message
+from ..options import AzureOpenAIOptions, ConnectionSettings
+from ..types import Message
 
 T = TypeVar("T")
-
-#: Options whose change needs a new client (connection pool, token cache).
-CONNECTION_FIELDS = (
-    "endpoint",
-    "tenant_id",
-    "client_id",
-    "client_secret",
-    "apim_subscription_key",
-    "authority_host",
-    "scope",
-    "credential",
-    "verify",
-    "proxy",
-    "timeout",
-    "default_headers",
-)
-
-
-def connection_key(options: AzureOpenAIOptions) -> tuple[Any, ...]:
-    """What identifies a connection; secrets enter only as digests."""
-    key: list[Any] = []
-    for name in CONNECTION_FIELDS:
-        value = getattr(options, name)
-        if name in ("client_secret", "apim_subscription_key"):
-            value = hashlib.sha256(str(value).encode()).hexdigest()
-        elif name == "credential":
-            value = id(value)
-        elif isinstance(value, dict):
-            value = tuple(sorted(value.items()))
-        key.append(value)
-    return tuple(key)
 
 
 class Done:
@@ -74,7 +43,7 @@ class Runtime:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._client: AzureAgentClient | None = None
-        self._key: tuple[Any, ...] | None = None
+        self._key: ConnectionSettings | None = None
         self._lock = threading.Lock()
         self._busy: asyncio.Lock | None = None
 
@@ -115,11 +84,11 @@ class Runtime:
     def client_for(self, options: AzureOpenAIOptions) -> AzureAgentClient:
         """The shared client, rebuilt (with a fresh conversation) only if the endpoint or
         credentials changed."""
-        key = connection_key(options)
+        key = options.connection
         with self._lock:
             old = self._client
             if old is not None and key == self._key:
-                return old  # per-query settings are applied by stream()
+                return old  # per-query settings go with each query (converse)
             client = AzureAgentClient(options)
             self._client, self._key = client, key
         if old is not None:
@@ -137,9 +106,10 @@ class Runtime:
         if self._busy is None:
             self._busy = asyncio.Lock()
         async with self._busy:
-            if options is not None:
-                client.options = replace(options)
-            await client.query(prompt)
+            if options is None:
+                await client.query(prompt)
+            else:
+                await client.query(prompt, settings=options.settings, tools=options.tool_settings)
             async for message in client.receive_response():
                 yield message
 

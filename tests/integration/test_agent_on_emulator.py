@@ -186,25 +186,27 @@ async def test_interrupt_during_a_slow_python_tool(emulator: Emulator) -> None:
 
 
 async def test_mcp_servers_survive_a_change_of_other_tools(emulator: Emulator) -> None:
-    """The kernel's shared client sees other tools each %%azure --tool cell; its MCP
-    servers must keep running unless their own configuration changes."""
+    """The kernel's shared client sees other tools each %%azure --tool cell; an MCP
+    server must keep running unless its own configuration changes."""
     servers = {"calc": {"command": sys.executable, "args": [str(CALC)]}}
-    client = AzureAgentClient(opts(emulator, mcp_servers=servers))
+    base = opts(emulator, mcp_servers=servers)
+    client = AzureAgentClient(base)
 
     @tool
     def extra(x: int) -> int:
         return x
 
-    async def server_pid() -> int:
-        await client.query("Use mcp__calc__pid please")
+    async def server_pid(options: AzureOpenAIOptions) -> int:
+        await client.query("Use mcp__calc__pid please", tools=options.tool_settings)
         (result,) = tool_results([m async for m in client.receive_response()])
         return int(str(result.content))
 
     async with client:
-        first = await server_pid()
-        client.options = replace(client.options, tools=[extra])
-        assert await server_pid() == first
-        client.options = replace(client.options, mcp_servers={**servers, "other": servers["calc"]})
-        second = await server_pid()
+        first = await server_pid(base)
+        assert await server_pid(replace(base, tools=[extra])) == first
+        other = {**servers, "other": servers["calc"]}
+        assert await server_pid(replace(base, mcp_servers=other)) == first  # calc unchanged
+        changed = {"calc": {**servers["calc"], "env": {"CALC_RESTARTED": "1"}}}
+        second = await server_pid(replace(base, mcp_servers=changed))
         assert second != first and not alive(first)
     assert not alive(second)

@@ -396,8 +396,9 @@ async def test_interrupt_a_slow_stream(emulator: Emulator) -> None:
         assert anyio.current_time() - started < 0.5
         assert final(got).subtype == "interrupted"
         # the client stays usable
-        client.options.model = "gpt-4"
-        await client.query("What is the capital of France?")
+        await client.query(
+            "What is the capital of France?", settings=client.settings.replace(model="gpt-4")
+        )
         assert "Paris" in (final([m async for m in client.receive_response()]).result or "")
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from azure.core.credentials import AccessToken
 
-from jupyter_azure_ai import AzureAgentClient, AzureOpenAIOptions
+from jupyter_azure_ai import AzureAgentClient, AzureOpenAIOptions, ConnectionSettings
 
 SECRET = "client-secret-SHOULD-NOT-LEAK-1234"
 KEY = "apim-key-SHOULD-NOT-LEAK-5678"
@@ -78,6 +78,11 @@ def options(**kw: Any) -> AzureOpenAIOptions:
     kw.setdefault("endpoint", ENDPOINT)
     kw.setdefault("apim_subscription_key", KEY)
     return AzureOpenAIOptions(**kw)
+
+
+def connection(**kw: Any) -> ConnectionSettings:
+    """The connection part of ``options(**kw)`` (what auth and the transport take)."""
+    return options(**kw).connection
 
 
 class Recorder:

@@ -6,23 +6,24 @@ import anyio
 import pytest
 
 from jupyter_azure_ai import AuthenticationError, CLIConnectionError
-from jupyter_azure_ai._internal.auth import AzureADAuth, Token, describe_auth_failure
+from jupyter_azure_ai._internal.auth import AzureADAuth, Token
+from jupyter_azure_ai._internal.failures import auth_failure_detail
 
-from .fakes import SECRET, FakeCredential, options
+from .fakes import SECRET, FakeCredential, connection
 
 pytestmark = pytest.mark.anyio
 
 
 async def test_token_cached_while_fresh() -> None:
     cred = FakeCredential(lifetime=3600)
-    auth = AzureADAuth(options(credential=cred))
+    auth = AzureADAuth(connection(credential=cred))
     assert await auth.token() == await auth.token() == "token-SHOULD-NOT-LEAK-1"
     assert cred.calls == 1
 
 
 async def test_refreshed_when_less_than_five_minutes_remain() -> None:
     cred = FakeCredential(lifetime=299)  # already inside the 5-minute margin
-    auth = AzureADAuth(options(credential=cred))
+    auth = AzureADAuth(connection(credential=cred))
     await auth.token()
     await auth.token()
     assert cred.calls == 2
@@ -32,7 +33,7 @@ async def test_refreshed_when_less_than_five_minutes_remain() -> None:
 
 async def test_one_refresh_in_flight_for_many_waiters() -> None:
     cred = FakeCredential(delay=0.2)
-    auth = AzureADAuth(options(credential=cred))
+    auth = AzureADAuth(connection(credential=cred))
     tokens: list[str] = []
 
     async def one() -> None:
@@ -46,7 +47,7 @@ async def test_one_refresh_in_flight_for_many_waiters() -> None:
 
 async def test_refresh_after_401_replaces_the_refused_token_once() -> None:
     cred = FakeCredential()
-    auth = AzureADAuth(options(credential=cred))
+    auth = AzureADAuth(connection(credential=cred))
     first = await auth.token()
     results = []
 
@@ -67,7 +68,7 @@ async def test_async_credential_is_awaited() -> None:
             AsyncCred.calls += 1
             return FakeCredential().get_token(*scopes)
 
-    auth = AzureADAuth(options(credential=AsyncCred()))
+    auth = AzureADAuth(connection(credential=AsyncCred()))
     assert (await auth.token()).startswith("token-")
     assert AsyncCred.calls == 1
 
@@ -81,7 +82,7 @@ async def test_credential_failure_is_authentication_error_without_secret() -> No
                 "Trace ID: 1\nCorrelation ID: 2"
             )
 
-    auth = AzureADAuth(options(credential=Broken(), client_secret=SECRET))
+    auth = AzureADAuth(connection(credential=Broken(), client_secret=SECRET))
     with pytest.raises(AuthenticationError) as info:
         await auth.token()
     msg = str(info.value)
@@ -93,7 +94,7 @@ async def test_credential_failure_is_authentication_error_without_secret() -> No
 
 def test_describe_auth_failure_without_aadsts() -> None:
     exc = RuntimeError("<urlopen error [SSL: CERTIFICATE_VERIFY_FAILED] self-signed>\nmore")
-    text = describe_auth_failure(exc, ())
+    text = auth_failure_detail(exc, ())
     assert "CERTIFICATE_VERIFY_FAILED" in text and "SSL_CERT_FILE" in text and "\n" not in text
     assert "***" in repr(Token("secret-token-value", 1.0))
     assert "secret-token-value" not in repr(Token("secret-token-value", 1.0))

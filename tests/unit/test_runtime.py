@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 
-from jupyter_azure_ai.jupyter.runtime import Runtime, connection_key
+from jupyter_azure_ai.jupyter.runtime import Runtime
 
 from .fakes import options
 
@@ -29,7 +29,7 @@ def test_settings_do_not_rebuild_the_client_but_credentials_do() -> None:
 
 def test_connection_key_holds_no_secret() -> None:
     o = options(credential=None, tenant_id="t", client_id="c", client_secret="the-secret-value")
-    text = repr(connection_key(o))
+    text = repr(o.connection)
     assert "the-secret-value" not in text and o.apim_subscription_key not in text
 
 

@@ -43,7 +43,7 @@ def test_public_objects_hide_secrets(options: jaa.AzureOpenAIOptions) -> None:
 
 
 def test_errors_built_from_hostile_service_text_hide_secrets() -> None:
-    from jupyter_azure_ai.errors import error_from_response
+    from jupyter_azure_ai._internal.failures import error_from_response
 
     body = f'{{"error": {{"code": "X", "message": "echo {SECRET} {KEY}"}}}}'.encode()
     for status in (400, 401, 403, 404, 429, 500):

@@ -113,14 +113,14 @@ def test_unknown_fields_and_chunk_kinds_are_ignored() -> None:
 
 
 def test_completion_content_filter_names_categories() -> None:
-    from jupyter_azure_ai._internal.stream import completion_filter_error
+    from jupyter_azure_ai._internal.failures import completion_filtered
 
     acc = TurnAccumulator()
     acc.add({"choices": [{"index": 0, "delta": {"content": "Some"}}]})
     results = {"violence": {"filtered": True, "severity": "medium"}, "hate": {"filtered": False}}
     acc.add({"choices": [{"index": 0, "delta": {}, "finish_reason": "content_filter",
                           "content_filter_results": results}]})  # fmt: skip
-    err = completion_filter_error(acc)
-    assert err is not None
+    assert acc.finish_reason == "content_filter"
+    err = completion_filtered(acc.filtered, acc.full_text)
     assert err.categories == ["violence"] and err.where == "completion"
     assert "violence" in str(err)

@@ -193,14 +193,16 @@ async def test_other_status_is_api_status_error_with_request_id() -> None:
 async def test_max_tokens_fallback_is_remembered_per_deployment() -> None:
     unsupported = error(400, {"error": {"code": "unsupported_parameter", "param": "max_tokens",
                               "message": "Unsupported parameter: 'max_tokens'"}})  # fmt: skip
-    rec = Recorder(unsupported, answer(), answer())
-    endpoint = "https://reasoning.azure-api.net/openai"
-    await ask(rec, model="o3-mini", endpoint=endpoint)
-    await ask(rec, model="o3-mini", endpoint=endpoint)
+    rec = Recorder(unsupported, answer(), answer(), answer())
+    async with rec.client(options(model="o3-mini")) as client:
+        for model in ("o3-mini", "o3-mini", "gpt-4o"):
+            await client.query("hi", settings=client.settings.replace(model=model))
+            [m async for m in client.receive_response()]
     bodies = rec.bodies()
     assert "max_tokens" in bodies[0]
     assert bodies[1]["max_completion_tokens"] == 4096 and "max_tokens" not in bodies[1]
-    assert "max_tokens" not in bodies[2]  # remembered: no second 400
+    assert "max_tokens" not in bodies[2]  # remembered by the client's transport: no second 400
+    assert bodies[3]["max_tokens"] == 4096  # another deployment of the same endpoint
 
 
 async def test_same_host_redirect_keeps_credentials() -> None:

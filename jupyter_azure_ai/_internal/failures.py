@@ -1,0 +1,223 @@
+"""Every translation of an outside failure into the error tree, in one module.
+
+The outside world is met in three places — an HTTP response (transport), an httpx
+or TLS failure (transport), an azure-identity failure (auth) — plus one finish
+reason inside a 2xx stream (a content-filter stop). Each has one function here, and
+the callers only raise what it returns. Every message is one line, and every piece
+of outside text passes :func:`scrub` first, so no secret (client secret,
+subscription key, access token) reaches a message.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import re
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..errors import (
+    APIStatusError,
+    AuthenticationError,
+    AzureOpenAIError,
+    CLIConnectionError,
+    ContentFilterError,
+    ModelNotFoundError,
+    RateLimitError,
+    UnauthorizedError,
+)
+
+_MAX_DETAIL = 300
+_AADSTS = re.compile(r"AADSTS\d+:.*?(?:\.(?=\s)|$)")
+_HTTP_ERROR = re.compile(r"Authentication failed: HTTP Error: (\d{3})")
+_NO_AUTHORITY = re.compile(r"Unable to get authority configuration for (\S+?)\.?\s")
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """Replace each secret in ``text`` with ``***`` and fold the text onto one line."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    text = " ".join(text.split())
+    if len(text) > _MAX_DETAIL:
+        text = text[: _MAX_DETAIL - 1] + "…"
+    return text
+
+
+def _parse_body(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", "replace")
+
+
+def service_message(body: Any) -> tuple[str, str]:
+    """(code, message) from an APIM body, an Azure OpenAI error body, or plain text."""
+    if isinstance(body, Mapping):
+        err = body.get("error")
+        if isinstance(err, Mapping):
+            return str(err.get("code") or ""), str(err.get("message") or "")
+        if "message" in body:
+            return str(body.get("statusCode") or ""), str(body["message"])
+        return "", json.dumps(body)[:_MAX_DETAIL]
+    return "", str(body or "").strip()
+
+
+def filtered_categories(results: Any) -> list[str]:
+    """Names of the content-filter categories marked ``filtered: true``."""
+    if not isinstance(results, Mapping):
+        return []
+    return [k for k, v in results.items() if isinstance(v, Mapping) and v.get("filtered")]
+
+
+def _content_filter_results(body: Mapping[str, Any]) -> Any:
+    err = body.get("error") or {}
+    inner = err.get("innererror") or err.get("inner_error") or {}
+    return inner.get("content_filter_result") or inner.get("content_filter_results")
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait per ``retry-after-ms``, then ``retry-after`` (seconds or HTTP date)."""
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    ra = headers.get("retry-after")
+    if not ra:
+        return None
+    try:
+        return max(0.0, float(ra))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(ra).timestamp()
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when - time.time())
+
+
+def error_from_response(
+    status: int,
+    headers: Mapping[str, str],
+    raw_body: bytes,
+    *,
+    deployment: str,
+    secrets: Iterable[str] = (),
+    detour: str | None = None,
+) -> AzureOpenAIError:
+    """Translate one non-2xx response into the error tree.
+
+    ``detour``: the origin a redirect led to (it was sent neither token nor key).
+    """
+    secrets = tuple(secrets)
+    body = _parse_body(raw_body)
+    code, message = service_message(body)
+    message = scrub(message, secrets) or f"HTTP {status}"
+    request_id = headers.get("apim-request-id") or headers.get("x-ms-request-id")
+    rid = f" (request id {request_id})" if request_id else ""
+    if detour:
+        rid += (
+            f" (after a redirect to {detour}, which was not sent the token or the subscription key)"
+        )
+    kw: dict[str, Any] = {"status_code": status, "request_id": request_id, "body": body}
+    if status == 401:
+        return UnauthorizedError(message + rid, request_id=request_id, body=body)
+    if status == 404 and (code == "DeploymentNotFound" or "deployment" in message.lower()):
+        return ModelNotFoundError(
+            f"Model not found: deployment '{deployment}' does not exist behind this endpoint"
+            f" — check AzureOpenAIOptions.model / AZURE_OPENAI_DEPLOYMENT ({message}){rid}",
+            **kw,
+        )
+    if status == 429:
+        wait = retry_after_seconds(headers)
+        hint = f"; retry after {wait:.0f} s" if wait is not None else ""
+        return RateLimitError(f"Rate limited (429): {message}{hint}{rid}", retry_after=wait, **kw)
+    if status == 400 and code == "content_filter" and isinstance(body, Mapping):
+        cats = filtered_categories(_content_filter_results(body))
+        fired = ", ".join(cats) or "unspecified"
+        return ContentFilterError(
+            f"Content filter blocked the prompt ({fired}): {message}{rid}",
+            categories=cats,
+            where="prompt",
+            **kw,
+        )
+    label = f"{code}: " if code and code != str(status) else ""
+    return APIStatusError(f"HTTP {status} from Azure OpenAI: {label}{message}{rid}", **kw)
+
+
+def error_from_exception(exc: BaseException, *, secrets: Iterable[str] = ()) -> CLIConnectionError:
+    """Translate a network / TLS / DNS / timeout failure (httpx) into ``CLIConnectionError``."""
+    import httpx
+
+    detail = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException):
+        detail = f"timed out ({type(exc).__name__}): {detail}"
+    elif "CERTIFICATE_VERIFY_FAILED" in detail:
+        detail = (
+            f"TLS certificate not trusted ({detail}); set AzureOpenAIOptions.verify or"
+            " SSL_CERT_FILE to your CA bundle"
+        )
+    elif isinstance(exc, httpx.ConnectError):
+        detail = f"cannot connect ({detail}); check the endpoint URL and your network / proxy"
+    return CLIConnectionError(scrub(detail, secrets))
+
+
+def auth_failure_detail(exc: BaseException, secrets: Iterable[str]) -> str:
+    """One line from an azure-identity / azure-core failure: the AADSTS code and reason."""
+    text = str(getattr(exc, "message", None) or exc) or type(exc).__name__
+    match = _AADSTS.search(text)
+    if match:
+        return scrub(match.group(0), secrets)
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    status = _HTTP_ERROR.search(text)
+    if status:  # azure-identity's wording for a token endpoint answering 5xx and such
+        return (
+            f"token endpoint answered HTTP {status.group(1)}; try again later, or check"
+            " AZURE_AUTHORITY_HOST and any proxy in the way"
+        )
+    authority = _NO_AUTHORITY.search(text)
+    if authority:  # MSAL's wording when the tenant's OpenID configuration is missing
+        return scrub(
+            f"tenant not found: {authority.group(1)} has no OpenID configuration"
+            " (AADSTS90002?); check tenant_id / AZURE_TENANT_ID and authority_host",
+            secrets,
+        )
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        first += " (TLS certificate not trusted: set verify= or SSL_CERT_FILE to your CA bundle)"
+    return scrub(first, secrets)
+
+
+def error_from_auth_failure(exc: BaseException, secrets: Iterable[str]) -> AuthenticationError:
+    """Translate an azure-identity / azure-core failure (the whole ``AzureError`` family)."""
+    return AuthenticationError(auth_failure_detail(exc, tuple(secrets)))
+
+
+def completion_filtered(categories: list[str], partial_text: str) -> ContentFilterError:
+    """The error for a stream the content filter stopped (finish_reason ``content_filter``).
+
+    The HTTP status was 200: the filter acted on the completion while it streamed.
+    """
+    cats = categories or ["unspecified"]
+    return ContentFilterError(
+        f"Content filter stopped the completion ({', '.join(cats)});"
+        f" {len(partial_text)} characters had arrived",
+        categories=categories,
+        where="completion",
+        status_code=200,
+        body={"partial_text": partial_text},
+    )
+
+
+__all__ = [
+    "completion_filtered",
+    "error_from_auth_failure",
+    "error_from_exception",
+    "error_from_response",
+    "filtered_categories",
+    "retry_after_seconds",
+    "scrub",
+    "service_message",
+]

@@ -1,0 +1,510 @@
+"""Options, split by lifetime.
+
+``AzureOpenAIOptions`` is the public, seed-compatible constructor: one flat dataclass
+with every setting. Inside the SDK it is never passed around whole; it is split into
+three frozen parts, because each lives for a different time:
+
+- ``ConnectionSettings`` — endpoint, credentials, authority, scope, TLS, proxy,
+  default headers. Hashable: it keys a client's connection pool and token cache. A
+  change here needs a new client.
+- ``QuerySettings`` — deployment, api-version, sampling, limits, system prompt, retry
+  budget and timeout, pricing. Given to each query; the client's own are the
+  default (``AzureAgentClient.query(prompt, settings=...)``).
+- ``ToolSettings`` — tools, allowed built-ins, MCP servers, permission callback,
+  hooks, working directory. Also per query.
+
+``max_retries`` and ``timeout`` are request policies (httpx and openai-python set
+them per request too), so they sit with the query, not the connection: changing the
+retry budget must neither be ignored by a running client nor cost the conversation.
+
+Validation runs when the options are built *and* whenever a field is assigned
+afterwards (``o.max_tokens = -5`` raises ``ConfigurationError``), and each part
+validates itself, so no path bypasses it.
+
+Field facts that several places need (environment variable, secret, shown by
+``%azure config``) are declared once, as field metadata on ``AzureOpenAIOptions``;
+``ENV_REQUIRED``, ``ENV_OPTIONAL`` and ``SECRET_FIELDS`` are derived from it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from .errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from .types import CanUseTool, HookMatcher
+
+DEFAULT_SCOPE = "https://cognitiveservices.azure.com/.default"
+DEFAULT_API_VERSION = "2024-10-21"
+PUBLIC_CLOUD_AUTHORITY = "https://login.microsoftonline.com"
+DEFAULT_TIMEOUT = 600.0
+DEFAULT_MAX_TURNS = 10
+
+BUILTIN_TOOLS = ("Read", "Write", "Edit", "Glob", "Grep")
+"""File tools ``allowed_tools`` can switch on; all are confined to ``cwd``."""
+_UNAVAILABLE_TOOLS = frozenset(
+    {"Bash", "BashOutput", "KillShell", "MultiEdit", "NotebookEdit", "Task", "TodoWrite"}
+    | {"WebFetch", "WebSearch", "LS"}
+)
+
+
+def _meta(env: str = "", *, required: bool = False, secret: bool = False) -> dict[str, Any]:
+    return {"env": env, "required": required, "secret": secret}
+
+
+# --- the public constructor ---------------------------------------------------
+
+
+@dataclass(repr=False)
+class AzureOpenAIOptions:
+    """Everything needed to reach one Azure OpenAI deployment through APIM.
+
+    The first eleven fields are the seed's, in the seed's order, so positional and
+    keyword construction written for it keeps working. ``repr()`` and ``str()`` show
+    secrets as ``'***'``. Assigning a bad value later raises ``ConfigurationError``.
+
+    Connection (a change needs a new client):
+        tenant_id, client_id, client_secret: the Entra ID app (client-credentials flow).
+        endpoint: the APIM URL, e.g. ``https://contoso.azure-api.net/openai``; a path
+            ending in ``/v1`` uses the v1 API, no path means the Azure OpenAI resource.
+        apim_subscription_key: sent as ``Ocp-Apim-Subscription-Key``.
+        scope: the OAuth2 scope of the token.
+        credential: any azure-core ``TokenCredential`` / ``AsyncTokenCredential``
+            (managed identity, ...); replaces tenant_id/client_id/client_secret.
+        authority_host: Entra ID's host (default ``AZURE_AUTHORITY_HOST``, else the
+            public cloud); must be https.
+        verify: True, False or a CA bundle path (default honours ``SSL_CERT_FILE`` /
+            ``REQUESTS_CA_BUNDLE``).
+        proxy: an https proxy URL (default honours ``HTTPS_PROXY``).
+        default_headers: extra headers sent to the endpoint (never across a redirect).
+
+    Per query (a client's are the defaults; ``query(prompt, settings=...)`` overrides):
+        model: the deployment name.
+        max_tokens: the longest answer, in tokens (sent as ``max_completion_tokens``
+            to deployments that ask for it).
+        temperature: 0.0-2.0, or None for the deployment's default.
+        system_prompt: the system message.
+        max_turns: the most model turns of one query's tool loop (default 10).
+        api_version: the Azure OpenAI ``api-version`` (ignored on ``/v1`` endpoints).
+        include_partial_messages: also yield a ``StreamEvent`` per delta.
+        timeout: seconds for one request (None: no limit).
+        max_retries: retries before the first byte of an answer (connect errors,
+            timeouts, 408/409/429/5xx).
+        pricing: USD per 1M tokens per deployment, for ``total_cost_usd``:
+            ``{"gpt-4o": {"input": 2.5, "output": 10.0, "cached_input": 1.25}}``.
+
+    Tools (per query too):
+        tools: OpenAI function dicts (returned to you, not run) and/or ``@tool``
+            functions (run by the SDK, results sent back).
+        cwd: the folder the built-in file tools are confined to, and MCP servers run in.
+        allowed_tools: built-in file tools to offer (``"Read"``, ``"Write"``, ``"Edit"``,
+            ``"Glob"``, ``"Grep"``).
+        mcp_servers: ``{"name": {"command": ..., "args": [...], "env": {...}}}`` (stdio)
+            or ``create_sdk_mcp_server(...)`` results.
+        can_use_tool: async callback deciding each tool call (Claude Agent SDK shape).
+        hooks: ``{"PreToolUse" | "PostToolUse": [HookMatcher(...)]}``.
+    """
+
+    tenant_id: str = field(default="", metadata=_meta("AZURE_TENANT_ID", required=True))
+    client_id: str = field(default="", metadata=_meta("AZURE_CLIENT_ID", required=True))
+    client_secret: str = field(
+        default="", metadata=_meta("AZURE_CLIENT_SECRET", required=True, secret=True)
+    )
+    endpoint: str = field(default="", metadata=_meta("AZURE_APIM_ENDPOINT", required=True))
+    apim_subscription_key: str = field(
+        default="", metadata=_meta("AZURE_APIM_SUBSCRIPTION_KEY", required=True, secret=True)
+    )
+    model: str = field(default="gpt-4", metadata=_meta("AZURE_OPENAI_DEPLOYMENT"))
+    max_tokens: int = 4096
+    temperature: float | None = None
+    scope: str = DEFAULT_SCOPE
+    tools: list[Any] | None = None
+    cwd: str | Path | None = None
+    system_prompt: str | None = None
+    max_turns: int | None = None
+    api_version: str = field(
+        default=DEFAULT_API_VERSION, metadata=_meta("AZURE_OPENAI_API_VERSION")
+    )
+    include_partial_messages: bool = False
+    credential: Any = field(default=None, metadata=_meta(secret=True))
+    authority_host: str | None = field(default=None, metadata=_meta("AZURE_AUTHORITY_HOST"))
+    timeout: float | None = DEFAULT_TIMEOUT
+    max_retries: int = 2
+    verify: bool | str | None = None
+    proxy: str | None = None
+    default_headers: dict[str, str] | None = None
+    allowed_tools: list[str] = field(default_factory=list)
+    mcp_servers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    can_use_tool: CanUseTool | None = None
+    hooks: dict[str, list[HookMatcher]] | None = None
+    pricing: dict[str, dict[str, float]] | None = None
+
+    def __post_init__(self) -> None:
+        self._normalise()
+        self._check()
+        object.__setattr__(self, "_ready", True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if not self.__dict__.get("_ready"):
+            object.__setattr__(self, name, value)
+            return
+        old = getattr(self, name)
+        object.__setattr__(self, name, value)
+        try:
+            self._normalise()
+            self._check()
+        except ConfigurationError:
+            object.__setattr__(self, name, old)
+            raise
+
+    def _normalise(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "authority_host", _authority(self.authority_host))
+        set_(self, "endpoint", str(self.endpoint).rstrip("/"))
+
+    def _check(self) -> None:
+        values = self._values()
+        for part in (ConnectionSettings, QuerySettings, ToolSettings):
+            part.check(_pick(part, values), "AzureOpenAIOptions")
+
+    def _values(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    # --- the parts ------------------------------------------------------------
+
+    @property
+    def connection(self) -> ConnectionSettings:
+        """What identifies the connection (frozen, hashable)."""
+        return ConnectionSettings(**_pick(ConnectionSettings, self._values()))
+
+    @property
+    def settings(self) -> QuerySettings:
+        """This query's settings (frozen)."""
+        return QuerySettings(**_pick(QuerySettings, self._values()))
+
+    @property
+    def tool_settings(self) -> ToolSettings:
+        """The tools offered (frozen)."""
+        return ToolSettings(**_pick(ToolSettings, self._values()))
+
+    # --- construction -----------------------------------------------------------
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, **overrides: Any
+    ) -> AzureOpenAIOptions:
+        """Build options from ``AZURE_*`` variables; ``overrides`` win over the environment.
+
+        Raises one ``ConfigurationError`` naming every missing required variable.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        missing = []
+        for name, var in ENV_VARIABLES.items():
+            if name in overrides or (name in _SECRET_FLOW and overrides.get("credential")):
+                continue
+            value = env.get(var, "").strip()
+            if value:
+                values[name] = value
+            elif name in ENV_REQUIRED:
+                missing.append(var)
+        if missing:
+            raise ConfigurationError(
+                "Missing environment variable(s): "
+                + ", ".join(missing)
+                + " (run `python -m jupyter_azure_ai.emulator` for a local stand-in)"
+            )
+        values.update(overrides)
+        return cls(**values)
+
+    def __repr__(self) -> str:
+        return _masked_repr(self)
+
+    __str__ = __repr__
+
+    def secrets(self) -> tuple[str, ...]:
+        """The secret strings to scrub from any text that leaves the SDK."""
+        return self.connection.secrets()
+
+
+# --- the three parts ------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class ConnectionSettings:
+    """Endpoint, credentials and transport: what a client's pool and token cache are for.
+
+    Frozen and hashable (``default_headers`` is kept as sorted pairs); equal settings
+    can share a client. See ``AzureOpenAIOptions`` for each field.
+    """
+
+    tenant_id: str = ""
+    client_id: str = ""
+    client_secret: str = ""
+    endpoint: str = ""
+    apim_subscription_key: str = ""
+    scope: str = DEFAULT_SCOPE
+    credential: Any = None
+    authority_host: str | None = None
+    verify: bool | str | None = None
+    proxy: str | None = None
+    default_headers: Any = None  # given as a dict; kept as a tuple of pairs
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "authority_host", _authority(self.authority_host))
+        set_(self, "endpoint", str(self.endpoint).rstrip("/"))
+        headers = self.default_headers
+        if isinstance(headers, Mapping):
+            set_(self, "default_headers", tuple(sorted(headers.items())))
+        self.check(vars(self), type(self).__name__)
+
+    @staticmethod
+    def check(v: Mapping[str, Any], owner: str) -> None:
+        """Raise ``ConfigurationError`` for the first bad field (no secret in the text)."""
+        if v["credential"] is None:
+            for name in _SECRET_FLOW:
+                if not str(v[name]).strip():
+                    raise ConfigurationError(
+                        f"{owner}.{name} is empty: set it (or {ENV_VARIABLES[name]}),"
+                        " or pass credential=..."
+                    )
+        if not v["apim_subscription_key"]:
+            raise ConfigurationError(
+                f"{owner}.apim_subscription_key is empty: set it (or AZURE_APIM_SUBSCRIPTION_KEY)"
+            )
+        authority = _authority(v["authority_host"])
+        if not authority.startswith("https://"):  # azure-identity refuses it later
+            raise ConfigurationError(
+                f"{owner}.authority_host must be an https URL, got {authority!r}"
+            )
+        endpoint = str(v["endpoint"]).rstrip("/")
+        parts = urlsplit(endpoint)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ConfigurationError(
+                f"{owner}.endpoint must be an https URL such as"
+                f" https://your-apim.azure-api.net/openai, got {endpoint!r}"
+            )
+        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+            raise ConfigurationError(
+                f"{owner}.endpoint must use https: plain http is allowed only"
+                f" to loopback, got {endpoint!r}"
+            )
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """``default_headers`` as a dict."""
+        return dict(self.default_headers or ())
+
+    @property
+    def v1(self) -> bool:
+        """True for a ``.../v1`` endpoint (model in the body, no api-version)."""
+        return urlsplit(self.endpoint).path.rstrip("/").endswith("/v1")
+
+    def secrets(self) -> tuple[str, ...]:
+        """The secret strings to scrub from any text that leaves the SDK."""
+        return tuple(s for s in (self.client_secret, self.apim_subscription_key) if s)
+
+    def __repr__(self) -> str:
+        return _masked_repr(self)
+
+
+@dataclass(frozen=True, repr=False)
+class QuerySettings:
+    """How one query is asked: deployment, sampling, limits, retry budget, pricing.
+
+    A client keeps one as its default; ``AzureAgentClient.query(prompt,
+    settings=...)`` uses another for one query. ``replace(settings, model=...)``
+    derives a variant. See ``AzureOpenAIOptions`` for each field.
+    """
+
+    model: str = "gpt-4"
+    max_tokens: int = 4096
+    temperature: float | None = None
+    system_prompt: str | None = None
+    max_turns: int | None = None
+    api_version: str = DEFAULT_API_VERSION
+    include_partial_messages: bool = False
+    timeout: float | None = DEFAULT_TIMEOUT
+    max_retries: int = 2
+    pricing: Mapping[str, Mapping[str, float]] | None = field(default=None, hash=False)
+
+    def __post_init__(self) -> None:
+        self.check(vars(self), type(self).__name__)
+
+    @staticmethod
+    def check(v: Mapping[str, Any], owner: str) -> None:
+        """Raise ``ConfigurationError`` for the first bad field."""
+        if not v["model"]:
+            raise ConfigurationError(f"{owner}.model (the deployment name) is empty")
+        max_tokens = v["max_tokens"]
+        if isinstance(max_tokens, bool) or not isinstance(max_tokens, int):
+            raise ConfigurationError(f"{owner}.max_tokens must be an int, got {max_tokens!r}")
+        if max_tokens <= 0:
+            raise ConfigurationError(f"{owner}.max_tokens must be > 0, got {max_tokens}")
+        temperature = v["temperature"]
+        if temperature is not None and not (
+            isinstance(temperature, (int, float)) and 0.0 <= float(temperature) <= 2.0
+        ):
+            raise ConfigurationError(
+                f"{owner}.temperature must be between 0.0 and 2.0, got {temperature}"
+            )
+        _check_int(v, "max_turns", owner, minimum=1, optional=True)
+        _check_int(v, "max_retries", owner, minimum=0)
+        timeout = v["timeout"]
+        if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
+            raise ConfigurationError(f"{owner}.timeout must be > 0 seconds, got {timeout}")
+        for deployment, price in (v["pricing"] or {}).items():
+            ok = isinstance(price, dict) and {"input", "output"} <= price.keys()
+            if not ok or not all(isinstance(p, (int, float)) and p >= 0 for p in price.values()):
+                raise ConfigurationError(
+                    f"{owner}.pricing[{deployment!r}] must be USD per 1M tokens such as"
+                    f" {{'input': 2.5, 'output': 10.0, 'cached_input': 1.25}}, got {price!r}"
+                )
+
+    @property
+    def turns(self) -> int:
+        """The bound of the tool loop (``max_turns`` or the default)."""
+        return self.max_turns or DEFAULT_MAX_TURNS
+
+    def replace(self, **changes: Any) -> QuerySettings:
+        """A copy with ``changes`` (validated)."""
+        return replace(self, **changes)
+
+    def __repr__(self) -> str:
+        return _masked_repr(self)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class ToolSettings:
+    """What a query may call: functions, built-ins, MCP servers, and who approves.
+
+    See ``AzureOpenAIOptions`` for each field.
+    """
+
+    tools: tuple[Any, ...] = ()
+    cwd: str | Path | None = None
+    allowed_tools: tuple[str, ...] = ()
+    mcp_servers: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    can_use_tool: CanUseTool | None = None
+    hooks: Mapping[str, list[HookMatcher]] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tools", tuple(self.tools or ()))
+        object.__setattr__(self, "allowed_tools", tuple(self.allowed_tools or ()))
+        object.__setattr__(self, "mcp_servers", dict(self.mcp_servers or {}))
+        self.check(vars(self), type(self).__name__)
+
+    @staticmethod
+    def check(v: Mapping[str, Any], owner: str) -> None:
+        """Raise ``ConfigurationError`` for the first bad field."""
+        for name in v["allowed_tools"] or ():
+            if name in _UNAVAILABLE_TOOLS:
+                raise ConfigurationError(
+                    f"{owner}.allowed_tools: {name!r} is not available here; the built-in"
+                    f" tools are {', '.join(BUILTIN_TOOLS)} (there is no shell tool)"
+                )
+        for server, config in (v["mcp_servers"] or {}).items():
+            kind = config.get("type", "stdio") if isinstance(config, dict) else None
+            if kind == "stdio" and not isinstance(config.get("command"), str):
+                raise ConfigurationError(
+                    f"{owner}.mcp_servers[{server!r}] needs a 'command' (str),"
+                    f" 'args' (list) and optionally 'env' (dict), got"
+                    f" {_masked_servers({server: config})[server]!r}"
+                )
+            if kind not in ("stdio", "sdk"):
+                raise ConfigurationError(
+                    f"{owner}.mcp_servers[{server!r}]: type {kind!r} is not supported"
+                    " (stdio servers as {'command': ..., 'args': [...]}, or"
+                    " create_sdk_mcp_server())"
+                )
+
+    @property
+    def stdio_servers(self) -> dict[str, dict[str, Any]]:
+        """The MCP servers that run as processes (the client owns them)."""
+        return {k: v for k, v in self.mcp_servers.items() if v.get("type", "stdio") == "stdio"}
+
+    def __repr__(self) -> str:
+        return _masked_repr(self)
+
+
+# --- derived declarations ---------------------------------------------------------
+
+_OPTION_FIELDS = fields(AzureOpenAIOptions)
+#: Fields whose values never appear in a repr, log or error message.
+SECRET_FIELDS = frozenset(f.name for f in _OPTION_FIELDS if f.metadata.get("secret"))
+#: field -> environment variable, for every field that has one.
+ENV_VARIABLES = {f.name: f.metadata["env"] for f in _OPTION_FIELDS if f.metadata.get("env")}
+#: Required variables, in the order they are reported when missing.
+ENV_REQUIRED = {f.name: f.metadata["env"] for f in _OPTION_FIELDS if f.metadata.get("required")}
+ENV_OPTIONAL = {n: v for n, v in ENV_VARIABLES.items() if n not in ENV_REQUIRED}
+_SECRET_FLOW = ("tenant_id", "client_id", "client_secret")
+
+
+def _pick(part: type[Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    return {f.name: values[f.name] for f in fields(part)}
+
+
+def _check_int(
+    v: Mapping[str, Any], name: str, owner: str, *, minimum: int, optional: bool = False
+) -> None:
+    value = v[name]
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigurationError(f"{owner}.{name} must be an int, got {value!r}")
+    if value < minimum:
+        raise ConfigurationError(f"{owner}.{name} must be >= {minimum}, got {value}")
+
+
+def _authority(value: str | None) -> str:
+    host = (value or os.environ.get("AZURE_AUTHORITY_HOST") or PUBLIC_CLOUD_AUTHORITY).rstrip("/")
+    return host if "://" in host else "https://" + host
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _masked_servers(servers: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for name, config in servers.items():
+        if isinstance(config, dict) and config.get("env"):
+            config = {**config, "env": {k: "***" for k in config["env"]}}
+        out[name] = config
+    return out
+
+
+def _masked_repr(obj: Any) -> str:
+    shown = []
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if f.name in SECRET_FIELDS and value:
+            shown.append(f"{f.name}='***'")
+        elif f.name == "default_headers" and value:  # values may be credentials
+            shown.append(f"{f.name}={ {k: '***' for k in dict(value)}!r}")
+        elif f.name == "mcp_servers" and value:  # env values are often tokens
+            shown.append(f"{f.name}={_masked_servers(value)!r}")
+        else:
+            shown.append(f"{f.name}={value!r}")
+    return f"{type(obj).__name__}({', '.join(shown)})"
+
+
+__all__ = [
+    "AzureOpenAIOptions",
+    "ConnectionSettings",
+    "QuerySettings",
+    "ToolSettings",
+]
