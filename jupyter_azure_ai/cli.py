@@ -19,7 +19,7 @@ from typing import TextIO
 import anyio
 
 from .errors import AzureOpenAIError
-from .types import AzureOpenAIOptions, ResultMessage, StreamEvent
+from .options import AzureOpenAIOptions
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,23 +64,27 @@ def _emulated_env() -> Iterator[dict[str, str]]:
 
 async def _ask(options: AzureOpenAIOptions, prompt: str, out: TextIO, err: TextIO) -> int:
     from .query import azure_query
+    from .view import Finished, MessageView, Text, ToolCall
 
     started = time.perf_counter()
+    view = MessageView()
     async for message in azure_query(prompt, options):
-        if isinstance(message, StreamEvent):
-            delta = message.event.get("delta") or {}
-            if delta.get("type") == "text_delta":
-                out.write(delta["text"])
+        for event in view.feed(message):
+            if isinstance(event, Text):
+                out.write(event.text)
                 out.flush()
-        elif isinstance(message, ResultMessage):
-            usage = message.usage or {}
-            out.write("\n")
-            err.write(
-                f"— {options.model} · {usage.get('input_tokens', 0)} in /"
-                f" {usage.get('output_tokens', 0)} out tokens ·"
-                f" {time.perf_counter() - started:.2f} s\n"
-            )
-            return 0 if not message.is_error else 1
+            elif isinstance(event, ToolCall):
+                mark = "error" if event.is_error else "ok"
+                err.write(f"\n[tool {event.name}({event.input}) {mark}]\n")
+            elif isinstance(event, Finished):
+                usage = event.result.usage or {}
+                out.write("\n")
+                err.write(
+                    f"— {options.model} · {usage.get('input_tokens', 0)} in /"
+                    f" {usage.get('output_tokens', 0)} out tokens ·"
+                    f" {time.perf_counter() - started:.2f} s\n"
+                )
+                return 0 if not event.result.is_error else 1
     return 1
 
 
