@@ -405,6 +405,13 @@ class ToolSettings:
     @staticmethod
     def check(v: Mapping[str, Any], owner: str) -> None:
         """Raise ``ConfigurationError`` for the first bad field."""
+        for t in v["tools"] or ():
+            if not (isinstance(t, dict) or hasattr(t, "to_openai")):
+                hint = " (decorate it with @tool)" if callable(t) else ""
+                raise ConfigurationError(
+                    f"{owner}.tools entries must be OpenAI function dicts or @tool functions,"
+                    f" got {t!r}{hint}"
+                )
         for name in v["allowed_tools"] or ():
             if name in _UNAVAILABLE_TOOLS:
                 raise ConfigurationError(

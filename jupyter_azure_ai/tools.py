@@ -37,7 +37,12 @@ _SPHINX_LINE = re.compile(r"^\s*:param\s+(?:[^:]*\s)?(\w+)\s*:\s*(.+)$")
 
 
 class ToolError(Exception):
-    """Raised by a tool to send just this message (no exception type) to the model."""
+    """Raise it in a tool to send just its message to the model as an error result.
+
+    Any other exception also reaches the model, as ``"TypeName: message"``; ``ToolError``
+    is for failures the model should read as plain words (``raise ToolError("no such
+    city")``). Either way the run goes on and the model may try again.
+    """
 
 
 # --- JSON schema from type hints ---------------------------------------------
@@ -405,16 +410,12 @@ def create_sdk_mcp_server(
     return {"type": "sdk", "name": name, "instance": SdkMcpServer(name, version, list(tools or []))}
 
 
-def openai_tool_specs(tools: list[Any] | None) -> list[dict[str, Any]]:
-    """The ``tools`` request field from a mix of OpenAI dicts and ``@tool`` functions."""
-    specs = []
-    for t in tools or []:
-        if isinstance(t, SdkTool):
-            specs.append(t.to_openai())
-        elif isinstance(t, dict):
-            specs.append(t)
-        else:
-            raise TypeError(
-                f"tools entries must be OpenAI function dicts or @tool functions, got {t!r}"
-            )
-    return specs
+__all__ = [
+    "McpSdkServerConfig",
+    "SdkMcpServer",
+    "SdkTool",
+    "ToolError",
+    "create_sdk_mcp_server",
+    "schema_from_signature",
+    "tool",
+]

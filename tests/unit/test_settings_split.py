@@ -136,3 +136,13 @@ async def test_query_settings_apply_to_one_query_only() -> None:
     first, second = rec.requests
     assert "/deployments/o4-mini/" in str(first.url) and "/deployments/gpt-4/" in str(second.url)
     assert [b["max_tokens"] for b in rec.bodies()] == [9, 50]
+
+
+def test_a_plain_function_in_tools_is_a_clear_configuration_error() -> None:
+    def lookup(city: str) -> str:
+        return city
+
+    with pytest.raises(
+        ConfigurationError, match=r"got <function .*lookup.*\(decorate it with @tool\)"
+    ):
+        options(tools=[lookup])
