@@ -3,8 +3,10 @@
 Replies depend only on the request, so tests and demos can assert exact text:
 "capital of France" → **Paris**, "haiku" → a 3-line haiku, "hello" → a greeting,
 "... N words ..." → a long Markdown essay of N words (N <= 20,000; for load tests),
-anything else → a Markdown answer quoting the prompt (heading, bullets, a fenced code
-block) ending with "(turn N of this conversation)", N = number of user messages.
+"Repeat verbatim:" then any text → that text exactly (a model repeating what it read:
+the rendering tests' payloads), anything else → a Markdown answer quoting the prompt
+(heading, bullets, a fenced code block) ending with "(turn N of this conversation)",
+N = number of user messages.
 When ``tools`` are offered and the prompt names one (or asks for weather and a tool
 name contains "weather"), the model calls it, once per place named in the prompt
 ("weather in Paris and London" → two parallel calls). After ``role: tool`` results it
@@ -204,6 +206,9 @@ def plan_reply(body: dict[str, Any], deployment: str) -> Reply:
 
 
 def _text_answer(prompt: str, turn: int, deployment: str) -> str:
+    verbatim = _VERBATIM.match(prompt)
+    if verbatim:
+        return prompt[verbatim.end() :]
     lowered = prompt.lower()
     if "capital of france" in lowered:
         return (
@@ -230,6 +235,7 @@ def _text_answer(prompt: str, turn: int, deployment: str) -> str:
     )
 
 
+_VERBATIM = re.compile(r"\s*repeat verbatim:[ \t]*\n?", re.IGNORECASE)
 _ESSAY = re.compile(r"\b(\d{2,5}) words\b")
 MAX_ESSAY_WORDS = 20_000
 _SENTENCE_TEXT = (

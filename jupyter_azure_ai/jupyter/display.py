@@ -1,42 +1,35 @@
 """Rendering a streamed answer into one cell output, within an iopub budget.
 
-Each update re-sends the whole Markdown (Jupyter cannot append to a display), so
-the number of updates decides the bytes on the wire. Updates come at most every
-50 ms, only after ~40 new characters, and the interval grows with the answer
+Each update re-sends the whole answer (Jupyter cannot append to a display), so the
+number of updates decides the bytes on the wire. Updates come at most every 50 ms,
+only after ~40 new characters, and the interval grows with the answer
 (``len / 20,000`` s) so that the bytes sent stay a small multiple of the answer.
 The last update is exact.
 
-Model output is untrusted: ``<`` outside code is escaped, so raw HTML in an answer
-is shown, never rendered or run.
+Model output is untrusted and JupyterLab trusts what a kernel displays: every piece of
+outside text is turned into HTML (or plain text) by ``render.py``, which explains the
+rules; this module only decides when to send.
 """
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from typing import Any
 
+from . import render
+
 MIN_INTERVAL_S = 0.05
 MIN_NEW_CHARS = 40
 CHARS_PER_S_OF_INTERVAL = 20_000
-
-_CODE = re.compile(r"(```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)|`[^`\n]*`)", re.S)
-
-
-def escape_html(markdown: str) -> str:
-    """Neutralise raw HTML outside code spans and fences (code shows as typed)."""
-    parts = _CODE.split(markdown)
-    for i in range(0, len(parts), 2):  # even parts are outside code
-        parts[i] = parts[i].replace("&", "&amp;").replace("<", "&lt;")
-    return "".join(parts)
+PLACEHOLDER = "<p>…</p>"
 
 
 class Transcript:
-    """An answer as it grows: the model's text (untrusted) and tool lines (ours).
+    """An answer as it grows: the model's Markdown and tool entries, in order.
 
-    Parts are (markdown, plain) pairs; the model's text is escaped when rendered, the
-    tool lines are markup we build (with their model-chosen pieces escaped).
+    Parts are (text, plain) pairs: ``(markdown, None)`` is the model's text, rendered
+    by ``render.render_markdown``; ``(html, plain)`` is a tool entry already rendered.
     """
 
     def __init__(self) -> None:
@@ -51,32 +44,26 @@ class Transcript:
         self.size += len(text)
 
     def add_tool_line(self, name: str, arguments: str, result: str, is_error: bool) -> None:
-        mark = "✗" if is_error else "→"
-        short = result if len(result) <= 80 else result[:79] + "…"
-        summary = f"🔧 <code>{escape_html(name)}({escape_html(arguments)})</code> {mark} "
-        markdown = (
-            f"\n\n<details><summary>{summary}{escape_html(short)}</summary>\n\n"
-            f"<pre>{escape_html(result)}</pre>\n\n</details>\n\n"
-        )
-        self.parts.append((markdown, f"\n[tool] {name}({arguments}) {mark} {short}\n"))
-        self.size += len(markdown)
+        html = render.tool_html(name, arguments, result, is_error)
+        self.parts.append((html, render.tool_plain(name, arguments, result, is_error)))
+        self.size += len(html)
 
     def text(self) -> str:
         """The model's words only (what ``--out`` and ``_azure`` hold)."""
         return "".join(t for t, plain in self.parts if plain is None)
 
-    def markdown(self) -> str:
-        return "".join(escape_html(t) if plain is None else t for t, plain in self.parts)
+    def html(self) -> str:
+        return "".join(render.render_markdown(t) if plain is None else t for t, plain in self.parts)
 
     def plain(self) -> str:
-        return "".join(t if plain is None else plain for t, plain in self.parts)
+        return render.plain_text("".join(t if plain is None else plain for t, plain in self.parts))
 
 
 def bundle(transcript: Transcript, fmt: str, final: bool) -> dict[str, str]:
-    """The mimebundle: Markdown while streaming; plain text too at the end."""
+    """The mimebundle: HTML while streaming; plain text too at the end."""
     if fmt == "text":
         return {"text/plain": transcript.plain()}
-    data = {"text/markdown": transcript.markdown() or "…"}
+    data = {"text/html": transcript.html() or PLACEHOLDER}
     if final:
         data["text/plain"] = transcript.plain()
     return data
@@ -144,4 +131,4 @@ def footer(
 def show_footer(text: str) -> None:
     from IPython.display import display
 
-    display({"text/markdown": f"<sub>{escape_html(text)}</sub>", "text/plain": text}, raw=True)
+    display({"text/html": render.footer_html(text), "text/plain": render.one_line(text)}, raw=True)

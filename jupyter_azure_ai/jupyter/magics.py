@@ -35,6 +35,7 @@ from ..types import (
 )
 from .context import InterpolationError, interpolate
 from .display import StreamingOutput, Transcript, footer, show_footer
+from .render import one_line
 
 INTERRUPT_GRACE_S = 1.0
 SECRET_SETTINGS = frozenset({"client_secret", "apim_subscription_key", "subscription_key"})
@@ -63,7 +64,8 @@ class MagicError(Exception):
 
     def _render_traceback_(self) -> list[str]:
         # IPython shows this instead of a traceback (``%azure config debug=true`` shows all).
-        return [f"\x1b[31m✗ {self}\x1b[0m"]
+        # The message holds service text: one_line keeps its escapes and newlines inert.
+        return [f"\x1b[31m✗ {one_line(str(self))}\x1b[0m"]
 
 
 def describe(exc: BaseException) -> MagicError:
@@ -395,18 +397,17 @@ class AzureMagics(Magics):
     def _cmd_history(self, _: list[str]) -> None:
         from IPython.display import display
 
-        from .display import escape_html
+        from .render import history_html, history_plain
 
         client = _shared_client()
-        lines = []
+        turns: list[tuple[str, str]] = []
         for m in client.history if client is not None else []:
             if isinstance(m, UserMessage) and isinstance(m.content, str):
-                lines.append(f"**You:** {escape_html(m.content)}")
+                turns.append(("You", m.content))
             elif isinstance(m, AssistantMessage):
                 text = "".join(b.text for b in m.content if isinstance(b, TextBlock))
-                lines.append(f"**{m.model}:** {escape_html(text)}")
-        text = "\n\n".join(lines) or "*(no conversation yet)*"
-        display({"text/markdown": text, "text/plain": text}, raw=True)
+                turns.append((m.model, text))
+        display({"text/html": history_html(turns), "text/plain": history_plain(turns)}, raw=True)
 
     def _cmd_reset(self, _: list[str]) -> None:
         client = _shared_client()

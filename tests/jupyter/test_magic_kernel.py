@@ -11,9 +11,10 @@ import pytest
 
 from jupyter_azure_ai.emulator import Emulator
 
+from ..html_allowlist import check
 from .kernel import Kernel
 
-HEAVY = ("httpx", "azure.identity", "anywidget", "openai", "ipywidgets")
+HEAVY = ("httpx", "azure.identity", "anywidget", "openai", "ipywidgets", "markdown_it")
 
 
 @pytest.fixture(scope="module")
@@ -151,10 +152,42 @@ def test_options_apply_per_cell(fresh: Kernel, emulator: Emulator) -> None:
     assert "deployment `gpt-4o`" in outputs[0]["content"]["data"]["text/plain"]
 
 
-def test_raw_html_is_escaped(fresh: Kernel) -> None:
-    run = fresh.run("%%azure\nEcho <img src=x onerror=alert(1)> and <script>alert(2)</script>")
-    md = answer_outputs(run)[-1]["content"]["data"]["text/markdown"]
-    assert "<img" not in md and "<script" not in md and "&lt;img" in md
+def test_answers_are_allowlisted_html_not_markdown(fresh: Kernel) -> None:
+    """The answer (the emulator repeats the payload) is rendered in the kernel: text/html
+    from render.py, never text/markdown for a front end to re-parse."""
+    fresh.run(
+        "payload = '**bold** \\\\` <img src=x onerror=alert(1)> [x](javascript:alert(1))"
+        " ![i](https://attacker.example/?d=1) $x^2$ \\x1b[2J'"
+    )
+    run = fresh.run("%%azure --new\nRepeat verbatim: {payload}")
+    assert run.status == "ok", run.error
+    outputs = answer_outputs(run)
+    assert all("text/markdown" not in m["content"]["data"] for m in outputs)
+    final = outputs[-1]["content"]["data"]
+    html = final["text/html"]
+    check(html)
+    assert "<strong>bold</strong> ` &lt;img src=x onerror=alert(1)&gt;" in html
+    assert "[x](javascript:alert(1))" in html
+    assert "[image: i · attacker.example]</a>" in html
+    assert '<span class="mathjax_process tex2jax_process">$x^2$</span>' in html
+    assert "␛[2J" in final["text/plain"] and "\x1b" not in final["text/plain"]
+    assert fresh.run("print(_azure.rstrip().endswith('\\x1b[2J'))").stdout == "True\n"  # exact
+    footer = run.displays()[-1]["content"]["data"]
+    check(footer["text/html"])
+    assert footer["text/plain"].startswith("gpt-4 · ")
+    history = fresh.run("%azure history").displays()[-1]["content"]["data"]
+    check(history["text/html"])
+    assert "<strong>gpt-4:</strong>" in history["text/html"]
+    assert history["text/html"].count("&lt;img src=x onerror=alert(1)&gt;") == 2
+
+
+def test_service_text_cannot_reach_the_terminal_in_an_error_line(fresh: Kernel) -> None:
+    run = fresh.run(
+        "from jupyter_azure_ai.jupyter.magics import MagicError\n"
+        "raise MagicError('service', 'Out of quota\\x1b]8;;http://x\\x07\\r\\nclick\\x9b2J')"
+    )
+    (only,) = run.error["traceback"] if run.error else [None]
+    assert only == "\x1b[31m✗ service: Out of quota␛]8;;http://x␇ click\ufffd2J\x1b[0m"
 
 
 @pytest.mark.parametrize(
@@ -244,9 +277,10 @@ def test_notebook_functions_as_tools(fresh: Kernel) -> None:
     )
     run = fresh.run("%%azure --tool get_weather\nWhat is the weather in Paris and London?")
     assert run.status == "ok", run.error
-    md = answer_outputs(run)[-1]["content"]["data"]["text/markdown"]
-    assert md.count("<details><summary>🔧 <code>get_weather(") == 2
-    assert "sunny &lt;b>21&lt;/b>" in md and "<b>21" not in md  # tool output is data too
+    html = answer_outputs(run)[-1]["content"]["data"]["text/html"]
+    check(html)
+    assert html.count("<summary>🔧 <code>get_weather({&quot;location&quot;: ") == 2
+    assert "sunny &lt;b&gt;21&lt;/b&gt;" in html and "<b>21" not in html  # tool output is data
     assert "Based on get_weather: sunny <b>21</b>" in fresh.run("print(_azure)").stdout
     missing = fresh.run("%%azure --tool nope\nhello")
     assert missing.status == "error" and "no function of that name" in missing.stderr
@@ -260,8 +294,8 @@ def test_configured_mcp_server(fresh: Kernel) -> None:
     fresh.run(f"%config AzureMagics.mcp_servers = {config!r}")
     run = fresh.run("%%azure --mcp calc\nUse mcp__calc__add please")
     assert run.status == "ok", run.error
-    md = answer_outputs(run)[-1]["content"]["data"]["text/markdown"]
-    assert "🔧 <code>mcp__calc__add(" in md
+    html = answer_outputs(run)[-1]["content"]["data"]["text/html"]
+    assert "🔧 <code>mcp__calc__add(" in html
     unknown = fresh.run("%%azure --mcp other\nhello")
     assert unknown.status == "error" and "not configured (calc)" in unknown.stderr
 
