@@ -1,0 +1,70 @@
+"""Where a growing Markdown answer can be cut into blocks that will not change.
+
+A streamed answer is shown as finished blocks, each sent once as an output of its
+own, plus an open tail that is re-rendered as it grows (``display.py``). A cut is
+safe only where CommonMark would end every open block anyway and the text after it
+cannot reach back: at a blank line that is not inside a fenced code block or a
+``$$`` math block, followed by a complete line that starts at the margin and does
+not start a list item (a list goes on across blank lines; an indented line may
+continue a list item or be code). Lines are judged only once they are complete, so a
+cut never depends on how the text was split into deltas: the cuts of a text are the
+same however and whenever it is scanned. (Reference-style link definitions that
+arrive after their use are the one thing a cut renders differently; models rarely
+write them.)
+"""
+
+from __future__ import annotations
+
+import re
+
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
+_LIST_START = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
+
+
+def cuts(text: str, start: int = 0) -> list[int]:
+    """Offsets after ``start`` where ``text`` can be cut into finished blocks.
+
+    ``start`` must be 0 or a previous cut. Each returned offset is the start of the
+    line that opens the next block, so ``text[a:b]`` between cuts is whole blocks.
+    """
+    found: list[int] = []
+    fence: tuple[str, int] | None = None  # (fence character, length) while inside one
+    in_math = False
+    content = False  # a block has begun since ``start``
+    blank_seen = False  # a blank line (outside fences and math) since the last content
+    pos = start
+    while True:
+        end = text.find("\n", pos)
+        if end < 0:
+            return found  # the last line is not complete yet
+        line = text[pos:end]
+        if fence is not None:
+            if _closes(line, fence):
+                fence = None
+        elif in_math:
+            in_math = line.count("$$") % 2 == 0
+        elif not line.strip():
+            blank_seen = content
+        else:
+            if blank_seen and line[0] not in " \t" and not _LIST_START.match(line):
+                found.append(pos)
+            content, blank_seen = True, False
+            opened = _FENCE.match(line)
+            if opened and not (opened.group(1)[0] == "`" and "`" in opened.group(2)):
+                fence = (opened.group(1)[0], len(opened.group(1)))
+            elif line.lstrip().startswith("$$") and line.count("$$") % 2 == 1:
+                in_math = True
+        pos = end + 1
+
+
+def _closes(line: str, fence: tuple[str, int]) -> bool:
+    stripped = line.strip()
+    char, length = fence
+    return (
+        len(line) - len(line.lstrip(" ")) <= 3
+        and len(stripped) >= length
+        and stripped == char * len(stripped)
+    )
+
+
+__all__ = ["cuts"]
