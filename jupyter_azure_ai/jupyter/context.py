@@ -1,5 +1,8 @@
 """``{name}`` in a ``%%azure`` cell: notebook variables put into the prompt.
 
+Which braces are fields is decided by ``jupyter_azure_ai.templates`` (the one rule shared
+with the row templates): JSON, code and math in a cell reach the model as written.
+
 Small values are inserted as ``str(value)``. A pandas DataFrame or Series, a numpy
 array or a long string is inserted as a compact summary within a character budget
 (shape, dtypes, head and tail rows as a Markdown table), and the caller is told it
@@ -9,16 +12,17 @@ its type's module, so a notebook without them pays nothing.
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..templates import Field, FieldError, PromptTemplate, TemplateError
+
 MAX_VALUE_CHARS = 4_000  # about 1,000 tokens per inserted value
 
 
-class InterpolationError(ValueError):
-    """A ``{name}`` that the notebook does not define (nothing is sent)."""
+class InterpolationError(TemplateError):
+    """A ``{name}`` that the notebook does not define or cannot format (nothing is sent)."""
 
 
 @dataclass
@@ -84,38 +88,33 @@ def summarize(value: Any, rows: int = 5) -> tuple[str, bool]:
 
 
 def interpolate(template: str, namespace: Mapping[str, Any], rows: int = 5) -> Interpolated:
-    """Replace ``{expr}`` fields with values from ``namespace``; ``{{``/``}}`` stay literal."""
-    formatter = string.Formatter()
-    out: list[str] = []
+    """Fill the cell's ``{name}`` fields from ``namespace`` by the rule of ``templates``.
+
+    JSON, dict/set literals, code and math stay as written; ``{{``/``}}`` escape. A bare
+    ``{df}`` goes in as a summary (``summarize``) and is listed in ``truncated`` when
+    shortened; a field with ``!r`` or ``:spec`` is formatted as written, as the user asked
+    for exactly that. A field that cannot be filled raises InterpolationError before
+    anything is sent: a typo must not reach the model as text.
+    """
     truncated: list[str] = []
-    try:
-        parsed = list(formatter.parse(template))
-    except ValueError as exc:
-        raise InterpolationError(
-            f"cannot read the braces in this cell ({exc}); write {{{{ and }}}} for literal braces"
-        ) from None
-    for literal, field_name, spec, conversion in parsed:
-        out.append(literal)
-        if field_name is None:
-            continue
-        if not field_name:
-            raise InterpolationError(
-                "empty {} in the cell: name a variable, or write {{}} for literal braces"
-            )
-        try:
-            value, _ = formatter.get_field(field_name, (), namespace)
-        except (KeyError, AttributeError, IndexError) as exc:
-            raise InterpolationError(
-                f"{{{field_name}}} is not defined in the notebook ({type(exc).__name__}: {exc});"
-                " nothing was sent — write {{ and }} for literal braces"
-            ) from None
-        if conversion or spec:
-            out.append(
-                formatter.format_field(formatter.convert_field(value, conversion), spec or "")
-            )
-            continue
+
+    def present(ref: Field, value: Any) -> str:
+        if ref.conversion or ref.spec:
+            return ref.format(value)
         text, cut = summarize(value, rows)
-        if cut:
-            truncated.append(field_name)
-        out.append(text)
-    return Interpolated("".join(out), truncated)
+        if cut and ref.name not in truncated:
+            truncated.append(ref.name)
+        return text
+
+    try:
+        prompt = PromptTemplate(template).fill(namespace, present)
+    except FieldError as exc:
+        written = f"{{{exc.field.text}}}"
+        if exc.reason == "format":
+            problem = f"{written} could not be formatted ({exc.detail})"
+        else:
+            problem = f"{written} is not defined in the notebook ({exc.detail})"
+        raise InterpolationError(
+            f"{problem}; nothing was sent — write {{{{ and }}}} for literal braces"
+        ) from None
+    return Interpolated(prompt, truncated)

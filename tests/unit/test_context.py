@@ -50,11 +50,16 @@ def test_truncated_fields_are_reported() -> None:
     ("template", "message"),
     [
         ("{missing}", "{missing} is not defined in the notebook"),
-        ("{}", "empty {} in the cell"),
-        ("{unclosed", "cannot read the braces"),
         ("{a.nope}", "{a.nope} is not defined"),
+        ("{a:%Y}", "{a:%Y} could not be formatted"),
     ],
 )
 def test_errors_name_the_field(template: str, message: str) -> None:
     with pytest.raises(InterpolationError, match=message):
         interpolate(template, {"a": 1})
+
+
+@pytest.mark.parametrize("template", ["{}", "{unclosed", "closed}", '{"a": 1}'])
+def test_braces_that_are_not_fields_are_sent_as_written(template: str) -> None:
+    """Once errors under str.format; the field rule (api.md §3) sends them unchanged."""
+    assert interpolate(template, {"a": 1}).prompt == template
