@@ -195,11 +195,18 @@ async def _chat(state: EmulatorState, request: Request) -> Response:
             replaced = _fault_response(fault, request, api_version or "v1")
             if replaced is not None:
                 return replaced
+    shape_text = request.headers.get("x-emulator-shape")
+    shape: frozenset[str] = frozenset()
+    if shape_text is not None:
+        try:
+            shape = scenarios.parse_shape(shape_text)
+        except ValueError as exc:
+            return _oai_error(400, "BadRequest", str(exc))
     chunks = request.headers.get("x-emulator-chunks")
     if chunks is not None:
         if not chunks.isdigit() or int(chunks) > scenarios.MAX_BENCH_CHUNKS:
             return _oai_error(400, "BadRequest", "x-emulator-chunks must be 0..200000")
-        reply = Reply([scenarios.BENCH_WORD] * int(chunks), [])
+        reply = Reply(scenarios.bench_pieces(int(chunks), mixed=shape_text is not None), [])
     else:
         reply = scenarios.plan_reply(body, deployment)
     delay = request.headers.get("x-emulator-delay-ms", "")
@@ -209,7 +216,7 @@ async def _chat(state: EmulatorState, request: Request) -> Response:
     model = scenarios.DEPLOYMENTS.get(deployment, scenarios.DEPLOYMENTS["gpt-4"])
     answer = Answer(body, model, reply, fault)
     if body.get("stream"):
-        return answer.stream(0.05 if delay_s is None else delay_s)
+        return answer.stream(0.05 if delay_s is None else delay_s, shape)
     return answer.complete()
 
 

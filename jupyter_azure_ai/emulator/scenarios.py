@@ -41,6 +41,18 @@ that, and for the reply itself, a fault deployment behaves like ``gpt-4``.
 
 Header ``x-emulator-chunks: N`` (N <= 200000) is the benchmark mode: N identical
 content chunks, written in large pieces so the server is never the bottleneck.
+
+Header ``x-emulator-shape`` frames a streamed answer the way real gateways do (any
+answer; in benchmark mode it also makes the text mixed ASCII and UTF-8, see
+``BENCH_WORDS``). Values, joined with ``+`` (``crlf+segments``):
+
+==============  ==========================================================================
+``lf``          what is sent without the header: LF line ends, no comments
+``crlf``        CRLF line ends and a ``: keep-alive`` comment after every third event
+``segments``    the body written in 509-byte pieces, so writes cut lines, events and
+                multi-byte UTF-8 characters; each piece is its own HTTP chunk, hence its
+                own read in the client (see ``wire.SEGMENT``)
+==============  ==========================================================================
 """
 
 from __future__ import annotations
@@ -86,6 +98,9 @@ DEPLOYMENTS = {
 FAULT_PREFIX = "fault-"
 MAX_BENCH_CHUNKS = 200_000
 BENCH_WORD = "lorem "
+BENCH_WORDS = ("lorem ", "ipsum ", "café ", "dolor ", "naïve ", "sit ", "Straße — ", "amet 🚀 ")
+"""Benchmark text with ``x-emulator-shape``: 1-, 2-, 3- and 4-byte UTF-8 characters."""
+SHAPES = frozenset({"lf", "crlf", "segments"})
 
 _STOPWORDS = frozenset(
     [
@@ -148,6 +163,26 @@ def parse_fault(spec: str) -> FaultSpec:
         known = ", ".join(sorted(FAULT_NAMES))
         raise ValueError(f"unknown emulator fault {name!r}; known faults: {known}")
     return FaultSpec(spec.strip(), name, count)
+
+
+def parse_shape(spec: str) -> frozenset[str]:
+    """Parse ``x-emulator-shape`` (``crlf+segments``); ValueError names the known shapes."""
+    names = frozenset(part.strip() for part in spec.split("+"))
+    if not names <= SHAPES or {"lf", "crlf"} <= names:
+        known = ", ".join(sorted(SHAPES))
+        raise ValueError(
+            f"bad x-emulator-shape {spec!r}: expected shapes joined with '+' from {known}"
+            " (lf and crlf exclude each other)"
+        )
+    return names
+
+
+def bench_pieces(count: int, mixed: bool) -> list[str]:
+    """The content pieces of benchmark mode: ``BENCH_WORD``, or ``BENCH_WORDS`` in turn."""
+    if not mixed:
+        return [BENCH_WORD] * count
+    words = BENCH_WORDS
+    return [words[i % len(words)] for i in range(count)]
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,16 @@ from . import scenarios
 from .scenarios import Reply
 
 _PIECE = 64 * 1024
+SEGMENT = 509
+"""Write size of the ``segments`` shape. Each write is one ``send`` of the ASGI app, which
+uvicorn (h11) frames as one HTTP chunk and hands to the TLS transport at once: one TLS
+record, passed to the socket without waiting (asyncio sets TCP_NODELAY). Whether records
+also travel as separate TCP segments depends on the reader: on loopback a client that
+falls behind finds many records per socket read (measured: 18,357 writes in ~160 reads
+of ~60 KB). What the client's code sees does not depend on it: h11 yields one ``Data``
+event per HTTP chunk and httpx one bytes object per event, so every write is one
+``aiter_raw`` item of at most 509 bytes (tests/integration/test_emulator_wire.py)."""
+_KEEP_ALIVE = b": keep-alive\r\n\r\n"
 _ALNUM = string.ascii_letters + string.digits
 SAFE = {
     name: {"filtered": False, "severity": "safe"}
@@ -186,14 +196,21 @@ class Answer:
         events.append(b"data: [DONE]\n\n")
         return events, content + [False] * (len(events) - len(content))
 
-    def stream(self, delay: float) -> Response:
+    def stream(self, delay: float, shape: frozenset[str] = frozenset()) -> Response:
+        """The chunked event stream; ``shape`` is the ``x-emulator-shape`` set (scenarios)."""
         events, is_content = self.events()
         fault = self.fault
         if fault == "malformed":
             at = is_content.index(True) + 1 if True in is_content else 2
             events.insert(at, b'data: {"id":"' + self.id.encode() + b'","choices":[{"delta":\n\n')
-        if fault == "crlf":
+            is_content.insert(at, False)
+        if fault == "crlf" or "crlf" in shape:
             events = [e.replace(b"\n", b"\r\n") for e in events]
+        if "crlf" in shape:  # a comment after every third event (appended: is_content holds)
+            last = len(events) - 1
+            events = [
+                e + _KEEP_ALIVE if i % 3 == 2 and i < last else e for i, e in enumerate(events)
+            ]
         steps: Iterable[bytes | float]
         if fault == "cut":
             keep = [i for i, c in enumerate(is_content) if c][:3]
@@ -209,6 +226,8 @@ class Answer:
                 e + (b": keep-alive\n\n" if i % 3 == 1 else b"") for i, e in enumerate(events)
             ]
             steps = _fragment(b"".join(spaced))
+        elif "segments" in shape:
+            steps = _segments(b"".join(events))
         elif len(events) > 1000:  # benchmark mode: large writes keep the server out of the way
             steps = _coalesce(events)
         else:
@@ -236,6 +255,12 @@ def _coalesce(events: list[bytes]) -> Iterator[bytes]:
             batch, size = [], 0
     if batch:
         yield b"".join(batch)
+
+
+def _segments(data: bytes) -> Iterator[bytes]:
+    """``data`` in ``SEGMENT``-byte writes, lazily."""
+    for start in range(0, len(data), SEGMENT):
+        yield data[start : start + SEGMENT]
 
 
 def _fragment(data: bytes) -> list[bytes | float]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.utils
 import json
 import os
+import re
 import signal
 import ssl
 import subprocess
@@ -688,6 +689,57 @@ def test_benchmark_mode(client: httpx.Client, emulator: Emulator, headers: dict[
     ]
     assert events[-2]["usage"]["completion_tokens"] == 5000
     assert text_of(events) == "lorem " * 5000
+
+
+def test_benchmark_stream_shapes(
+    client: httpx.Client, emulator: Emulator, headers: dict[str, str]
+) -> None:
+    body = {"messages": FRANCE, "stream": True, "stream_options": {"include_usage": True}}
+    raws: dict[str, bytes] = {}
+    for shape in ("lf", "crlf", "segments", "crlf+segments"):
+        bench = {**headers, "x-emulator-chunks": "3000", "x-emulator-shape": shape}
+        with client.stream("POST", chat_url(emulator), headers=bench, json=body) as reply:
+            pieces = list(reply.iter_raw())
+        raw = b"".join(pieces)
+        raws[shape] = re.sub(rb'"chatcmpl-\w+"|"created":\d+', b"", raw)  # differ per answer
+        events = sse(raw.decode())
+        assert [kind(e) for e in events][-4:] == ["content", "finish", "usage", "done"]
+        text = text_of(events)
+        assert len(events) == 3000 + 5 and text.startswith("lorem ipsum café dolor naïve")
+        assert "Straße — " in text and "🚀" in text
+        if "segments" in shape:  # every write is one read of at most 509 bytes
+            assert max(len(p) for p in pieces) == 509 and len(pieces) == -(-len(raw) // 509)
+            cut_utf8 = sum(1 for p in pieces if not _decodes(p))
+            cut_lines = sum(1 for p in pieces if not p.endswith(b"\n"))
+            assert cut_utf8 >= 3 and cut_lines > len(pieces) * 0.9  # ~1 cut in 400 is in UTF-8
+        else:
+            assert len(raw) / len(pieces) > 4096  # large writes: TLS records of 16 KiB
+    assert raws["lf"].count(b"\n\n") == 3005 and b"\r" not in raws["lf"]
+    assert raws["crlf"] == raws["crlf+segments"]
+    crlf = raws["crlf"]
+    assert crlf.count(b"\r\n\r\n") == 3005 + 1001 and b"\n\n" not in crlf.replace(b"\r\n", b"")
+    assert crlf.count(b": keep-alive\r\n\r\n") == 1001 and crlf.endswith(b"data: [DONE]\r\n\r\n")
+    assert crlf.replace(b": keep-alive\r\n\r\n", b"").replace(b"\r\n", b"\n") == raws["lf"]
+    bad = client.post(
+        chat_url(emulator), headers={**headers, "x-emulator-shape": "lf+crlf"}, json=body
+    )
+    assert (
+        bad.status_code == 400
+        and "lf and crlf exclude each other" in bad.json()["error"]["message"]
+    )
+    # without x-emulator-chunks the shape frames an ordinary answer
+    framed = {**headers, "x-emulator-shape": "crlf+segments"}
+    with client.stream("POST", chat_url(emulator), headers=framed, json=body) as reply:
+        pieces = list(reply.iter_raw())
+    assert len(pieces) > 5 and text_of(sse(b"".join(pieces).decode())) == PARIS
+
+
+def _decodes(piece: bytes) -> bool:
+    try:
+        piece.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 # --- certificates and CLI -------------------------------------------------------------
