@@ -27,6 +27,7 @@ from pathlib import Path
 from types import TracebackType
 
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .app import create_app, install_log_filter
 from .certs import CertFiles, ensure_certs
@@ -140,7 +141,7 @@ class Emulator:
             create_app(self._state),
             ssl_certfile=str(self._certs.cert),
             ssl_keyfile=str(self._certs.key),
-            http="h11",
+            http=_H11Protocol,
             loop="asyncio",
             lifespan="off",
             log_config=None,
@@ -189,6 +190,20 @@ class Emulator:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+class _H11Protocol(H11Protocol):
+    """uvicorn's h11 protocol, closing its transport however the connection ended.
+
+    uvicorn closes it only after a clean EOF. When a client resets the connection
+    instead, Python 3.10's asyncio leaves its TLS transport open in name, and it warns
+    ("unclosed transport", a ResourceWarning) when collected; 3.11's asyncio marks it
+    closed itself. Closing a transport whose connection is gone sends nothing.
+    """
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        self.transport.close()
 
 
 class _Server(uvicorn.Server):
