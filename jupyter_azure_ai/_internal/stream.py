@@ -1,30 +1,78 @@
 """Azure chat-completion chunks → deltas → one ``AssistantMessage`` per model turn.
 
-``TurnAccumulator.add`` is called once per chunk and is kept branch-light: text
-pieces are appended to a list and joined once at the end. Claude-SDK-shaped stream
-events are built only when the caller asked for partial messages. Unknown fields and
-chunk kinds are ignored.
+This is the hot path of every answer: bytes → SSE payloads (sse.py) → chunks → folded.
+msgspec decodes each payload straight into the few fields folding reads (``_Chunk``)
+and skips the rest unparsed: the content-filter annotations, logprobs and unknown
+fields are most of a chunk's bytes, and skipping them halves the decoding time
+(pyproject.toml has the numbers). ``TurnAccumulator.fold`` is called once per chunk
+and kept branch-light: text pieces are appended to a list and joined once at the end.
+Claude-SDK-shaped stream events are built only when the caller asked for partial
+messages. Unknown fields and chunk kinds are ignored.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import msgspec
 
 from ..errors import StreamDecodeError, StreamInterruptedError
 from ..types import AssistantMessage, ContentBlock, TextBlock, ToolUseBlock
 from .failures import filtered_categories as _filtered
 from .sse import SSEDecoder
 
-loads: Callable[[bytes], Any]
-try:  # orjson parses chunks several times faster; the stdlib is the fallback
-    from orjson import loads
-except ImportError:  # pragma: no cover - depends on the environment
-    loads = json.loads
+
+class _Delta(msgspec.Struct, gc=False):
+    content: str | None = None
+    tool_calls: Any = None  # rare: folded from the decoded JSON as it comes
+
+
+class _Choice(msgspec.Struct, gc=False):
+    delta: _Delta | None = None
+    finish_reason: Any = None
+    content_filter_results: msgspec.Raw = msgspec.Raw()  # parsed on a content_filter stop
+
+
+class _Chunk(msgspec.Struct, gc=False):
+    """The fields of a chunk that folding reads (``gc=False``: decoded JSON has no cycles)."""
+
+    choices: list[_Choice] | None = None
+    model: Any = None
+    id: Any = ""
+    usage: Any = None
+
+
+_decode_chunk = msgspec.json.Decoder(_Chunk).decode
+loads: Callable[[bytes], Any] = msgspec.json.Decoder().decode
+
+
+def _chunk(data: bytes) -> _Chunk | None:
+    """One SSE payload as a chunk; None for valid JSON that is not an object (ignored).
+
+    Raises ``StreamDecodeError`` for invalid JSON, and for an object whose known fields
+    have the wrong type (``"content": 5``), which would otherwise fail later, elsewhere.
+    """
+    try:
+        return _decode_chunk(data)
+    except msgspec.ValidationError as exc:
+        try:
+            value = loads(data)
+        except msgspec.DecodeError:
+            pass
+        else:
+            if type(value) is not dict:
+                return None
+            raise StreamDecodeError(
+                f"Unexpected chunk in the answer stream ({exc}): {data[:80]!r}"
+            ) from None
+    except msgspec.DecodeError:
+        pass
+    raise StreamDecodeError(f"Invalid JSON in the answer stream: {data[:80]!r}")
+
 
 _STOP_REASONS = {
     "stop": "end_turn",
@@ -59,38 +107,44 @@ class TurnAccumulator:
         self.started = False
 
     def add(self, chunk: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """Fold one chunk given as decoded JSON; see ``fold``."""
+        typed = _chunk(msgspec.json.encode(chunk))
+        return None if typed is None else self.fold(typed)
+
+    def fold(self, chunk: _Chunk) -> list[dict[str, Any]] | None:
         """Fold one chunk; return Claude-shaped events when ``partial`` is on."""
         events: list[dict[str, Any]] | None = [] if self.partial else None
-        choices = chunk.get("choices")
+        choices = chunk.choices
         if choices:
             if not self.started:
                 self.started = True
-                self.model = chunk.get("model") or ""
+                self.model = chunk.model or ""
                 if events is not None:
-                    events.append(self._message_start(chunk))
+                    events.append(self._message_start(chunk.id))
             choice = choices[0]
-            delta = choice.get("delta")
-            if delta:
-                content = delta.get("content")
+            delta = choice.delta
+            if delta is not None:
+                content = delta.content
                 if content:
                     self.text.append(content)
                     if events is not None:
                         events.extend(self._text_events(content))
-                calls = delta.get("tool_calls")
+                calls = delta.tool_calls
                 if calls:
                     self._add_tool_deltas(calls, events)
-            finish = choice.get("finish_reason")
+            finish = choice.finish_reason
             if finish:
                 self.finish_reason = finish
                 if finish == "content_filter":
-                    self.filtered = _filtered(choice.get("content_filter_results"))
-        usage = chunk.get("usage")
+                    results = choice.content_filter_results
+                    self.filtered = _filtered(loads(results) if results else None)
+        usage = chunk.usage
         if usage:
             self.usage = usage
         return events
 
-    def _message_start(self, chunk: dict[str, Any]) -> dict[str, Any]:
-        message = {"id": chunk.get("id", ""), "type": "message", "role": "assistant"}
+    def _message_start(self, message_id: Any) -> dict[str, Any]:
+        message = {"id": message_id, "type": "message", "role": "assistant"}
         return {"type": "message_start", "message": {**message, "model": self.model, "content": []}}
 
     def _text_events(self, content: str) -> list[dict[str, Any]]:
@@ -235,52 +289,95 @@ def usage_to_claude(u: dict[str, Any]) -> dict[str, Any]:
 async def read_turn(
     response: httpx.Response,
     acc: TurnAccumulator,
-    next_bytes: Callable[[AsyncIterator[bytes]], Any],
+    next_bytes: Callable[[AsyncIterator[Any]], Awaitable[Any]],
 ) -> AsyncIterator[dict[str, Any]]:
     """Feed ``response`` through the SSE decoder into ``acc``; yield partial events.
 
-    ``next_bytes`` awaits the next read (the caller wraps it so ``interrupt()`` can
-    cancel it). Raises ``StreamInterruptedError`` if the stream ends before ``[DONE]``.
+    ``next_bytes(reads)`` awaits ``reads.__anext__()`` so that ``interrupt()`` can cancel
+    it (agent.Interrupter). ``reads`` is an ``_AnswerReads``: each step reads until some
+    read gave partial events, so without partial messages, where there is nothing to
+    yield before the end, the whole answer is read in one step (one cancel scope, not
+    one per read). Raises ``StreamInterruptedError`` if the stream ends before
+    ``[DONE]``, ``StreamDecodeError`` for a payload that is not a chunk.
     """
-    decoder = SSEDecoder()
-    reads = response.aiter_bytes()  # an async generator: aclose() ends it at [DONE]
-    received = 0
-    add = acc.add
-    ended = False
-    while not ended:
+    reads = _AnswerReads(response, acc)
+    while not reads.done:
+        for event in await next_bytes(reads):
+            yield event
+
+
+class _AnswerReads:
+    """The answer body read, decoded and folded into a ``TurnAccumulator``."""
+
+    def __init__(self, response: httpx.Response, acc: TurnAccumulator) -> None:
+        self._response = response
+        # aiter_bytes decodes a Content-Encoding and replays a body already read; for
+        # the usual stream it only adds a generator layer per read, so it is skipped.
+        raw = not response.is_stream_consumed and "content-encoding" not in response.headers
+        self._reads = response.aiter_raw() if raw else response.aiter_bytes()
+        self._decoder = SSEDecoder()
+        self._acc = acc
+        self._error: Exception | None = None
+        self.done = False
+
+    def __aiter__(self) -> _AnswerReads:
+        return self
+
+    async def __anext__(self) -> list[dict[str, Any]]:
+        """Read until a read gives partial events, or to the end; return the events."""
+        if self._error is not None:
+            raise self._error
+        events: list[dict[str, Any]] = []
         try:
-            raw = await next_bytes(reads)
-        except StopAsyncIteration:
-            ended = True
-            payloads = decoder.finish()
-        except httpx.TransportError as exc:
-            raise StreamInterruptedError(
-                f"the answer stream broke after {received} bytes ({type(exc).__name__}: {exc});"
-                " the partial answer was discarded"
-            ) from exc
-        else:
-            received += len(raw)
-            payloads = decoder.feed(raw)
+            feed = self._decoder.feed
+            try:
+                async for raw in self._reads:
+                    payloads = feed(raw)
+                    if payloads:
+                        if self._fold(payloads, events):
+                            break
+                        if events:
+                            return events
+                else:
+                    if not self._fold(self._decoder.finish(), events):
+                        raise StreamInterruptedError(
+                            f"the answer stream ended after {self._received()} bytes without"
+                            " [DONE]; the partial answer was discarded"
+                        )
+            except httpx.TransportError as exc:
+                raise StreamInterruptedError(
+                    f"the answer stream broke after {self._received()} bytes"
+                    f" ({type(exc).__name__}: {exc}); the partial answer was discarded"
+                ) from exc
+            await self._reads.aclose()  # type: ignore[attr-defined]
+            return events
+        except Exception as exc:
+            if not events:
+                raise
+            self._error = exc  # raised after the events that came before it
+            return events
+
+    def _received(self) -> int:
+        return self._response.num_bytes_downloaded
+
+    def _fold(self, payloads: list[bytes], events: list[dict[str, Any]]) -> bool:
+        """Fold ``payloads``, adding partial events to ``events``; True at ``[DONE]``."""
+        acc = self._acc
+        fold = acc.fold
         for data in payloads:
             if data == b"[DONE]":
-                await reads.aclose()  # type: ignore[attr-defined]
+                self.done = True
                 if acc.partial and acc.started:
-                    for event in acc.stop_events():
-                        yield event
-                return
+                    events.extend(acc.stop_events())
+                return True
             try:
-                chunk = loads(data)
-            except ValueError:
-                raise StreamDecodeError(
-                    f"Invalid JSON in the answer stream: {data[:80]!r}"
-                ) from None
-            if type(chunk) is not dict:
-                continue
-            events = add(chunk)
-            if events:
-                for event in events:
-                    yield event
-    raise StreamInterruptedError(
-        f"the answer stream ended after {received} bytes without [DONE];"
-        " the partial answer was discarded"
-    )
+                chunk = _decode_chunk(data)
+            except msgspec.DecodeError:
+                typed = _chunk(data)  # raises, or None for a payload that is not an object
+                if typed is None:
+                    continue
+                chunk = typed
+            new = fold(chunk)
+            if new:
+                events.extend(new)
+        return False

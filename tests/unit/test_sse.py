@@ -32,17 +32,22 @@ def test_crlf_split_between_reads() -> None:
     assert decode([b"data: a\r", b"\n\r", b"\n", b"data: b\r\n\r\n"]) == [b"a", b"b"]
 
 
+def test_empty_reads_and_a_crlf_cut_around_them() -> None:
+    pieces = [b"data: a\r", b"", b"\n", b"", b"\r\n", b"data: b\r", b"\r", b"\n\n"]
+    assert decode(pieces) == [b"a", b"b"]  # "\r" "\r\n": a CR alone, then a CRLF
+
+
 def test_other_fields_ignored_and_empty_data() -> None:
     body = b"event: x\nid: 7\nretry: 10\ndata\n\ndata: y\n\n"
     assert decode([body]) == [b"", b"y"]
 
 
-def test_unfinished_event_is_pending() -> None:
+def test_unfinished_event_waits_for_its_end() -> None:
     d = SSEDecoder()
     assert d.feed(b'data: {"a"') == []
-    assert d.pending
-    assert d.feed(b": 1}\n\n") == [b'{"a": 1}']
-    assert not d.pending
+    assert d.feed(b": 1}\n") == []
+    assert d.feed(b"\n") == [b'{"a": 1}']
+    assert d.feed(b"data: x\n") == [] and d.finish() == []  # cut short: never completed
 
 
 def test_split_inside_utf8_character() -> None:
