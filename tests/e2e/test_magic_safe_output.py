@@ -96,9 +96,9 @@ Paragraph <img src=x onerror="{js("p")}"> and <script>{js("script")}</script>.
 - item <img src=x onerror="{js("li")}">
 > quote <svg onload="{js("svg")}"></svg>
 
-| cell <img src=x onerror="{js("td")}"> |
+| cell <img src=x onerror="alert('th')"> |
 |---|
-| <b onmouseover="{js("b")}">row</b> |
+| <b onmouseover="alert('td')">row</b> |
 
 **bold <img src=x onerror="{js("strong")}">**
 [link <img src=x onerror="{js("a")}">]({base}/raw-link)
@@ -363,6 +363,8 @@ def test_payload_answers_run_nothing_load_nothing_and_stay_allowlisted(safe_lab:
     tool = lab.cell(TOOL_CELL).locator(".jp-OutputArea")
     expect(tool).to_contain_text("Based on lookup: Result:")
     expect(tool.locator("details")).to_have_count(1)
+    raw = lab.cell(FAMILIES.index("raw_html") + 1).locator(".jp-OutputArea")
+    expect(raw.locator("th")).to_contain_text("cell <img src=x onerror=")  # a real table
     benign = lab.cell(FAMILIES.index("benign") + 1)
     expect(benign.locator("mjx-container").first).to_be_visible(timeout=20 * MS)
     page.wait_for_timeout(1500)  # handlers, frames, style sheets and images have had time
