@@ -1,6 +1,6 @@
 """Re-run the example notebooks on a fresh local emulator and save them with their outputs.
 
-    python notebooks/refresh.py [NOTEBOOK ...]      (default: every notebooks/*.ipynb)
+    python tests/notebooks/refresh.py [NOTEBOOK ...]    (default: every notebooks/*.ipynb)
 
 Run it after editing a notebook: nbval (``python -m pytest``) compares the marked cells
 against the saved outputs. The emulator's secret and key are throwaway values of this
@@ -18,11 +18,11 @@ from pathlib import Path
 
 from jupyter_azure_ai.emulator import start_emulator
 
-HERE = Path(__file__).resolve().parent
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
 def main(argv: list[str]) -> int:
-    paths = [Path(a).resolve() for a in argv] or sorted(HERE.glob("*.ipynb"))
+    paths = [Path(a).resolve() for a in argv] or sorted(NOTEBOOKS.glob("*.ipynb"))
     with start_emulator() as emu:
         env = {**os.environ, **emu.env()}
         for path in paths:
@@ -33,7 +33,7 @@ def main(argv: list[str]) -> int:
             command.append("--ExecutePreprocessor.store_widget_state=False")
             command.append(str(path))
             print(f"running {path.name}", flush=True)
-            subprocess.run(command, env=env, check=True, cwd=HERE)
+            subprocess.run(command, env=env, check=True, cwd=NOTEBOOKS)
         secrets = (emu.client_secret, emu.subscription_key)
     for path in paths:
         text = path.read_text(encoding="utf-8")

@@ -1,4 +1,8 @@
-"""nbval runs these notebooks (``python -m pytest``, lax mode) against one local emulator.
+"""nbval runs notebooks/*.ipynb (``python -m pytest``, lax mode) against one local emulator.
+
+The notebooks stay alone in notebooks/ (what a newcomer browses, and what the wheel
+ships); this test plumbing lives here, loaded by the repository's root ``conftest.py``
+(a conftest.py in tests/ would not apply to files outside tests/).
 
 nbval starts one kernel per notebook, and a kernel inherits this process's environment.
 Just before the first notebook's kernel starts, this starts an emulator and puts its
@@ -7,8 +11,9 @@ emulator stops and the environment is restored. Tests outside ``notebooks/`` run
 (``testpaths`` order) and never see these variables.
 
 Only cells marked ``# NBVAL_CHECK_OUTPUT`` (or tagged ``nbval-check-output``) have their
-outputs compared, after the replacements in ``nbval_sanitize.cfg``; every cell must run
-without an error.
+outputs compared, after the replacements in ``nbval_sanitize.cfg`` (beside this file);
+every cell must run without an error. ``refresh.py`` (beside this file) re-runs and
+saves the notebooks.
 """
 
 from __future__ import annotations
@@ -25,15 +30,15 @@ _saved_environ: dict[str, str | None] = {}
 
 def pytest_configure(config: pytest.Config) -> None:
     # addopts names the sanitizer file relative to the project: make it work from any cwd
-    path = config.option.nbval_sanitize_with
+    path = getattr(config.option, "nbval_sanitize_with", None)
     if path and not os.path.isabs(path):
         config.option.nbval_sanitize_with = str(config.rootpath / path)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Before nbval's notebook setup (which starts the kernel) of the first cell."""
-    if _started:
+    """Before nbval's notebook setup (which starts the kernel) of a notebook's first cell."""
+    if _started or item.path.suffix != ".ipynb":
         return
     emulator = start_emulator()
     _started.append(emulator)
