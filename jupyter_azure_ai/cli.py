@@ -2,8 +2,8 @@
 
 ``ask`` streams an answer to the terminal as it arrives; with ``--emulator`` it
 starts a local emulator in-process first, so it works on a machine with no Azure
-credentials at all. ``demo`` opens JupyterLab on the example notebooks, pointed at
-an in-process emulator (:mod:`.demo`).
+credentials at all. ``demo`` opens JupyterLab on a copy of the example notebooks,
+pointed at an in-process emulator (:mod:`.demo`).
 """
 
 from __future__ import annotations
@@ -45,8 +45,10 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser(
         "demo",
         help="open JupyterLab on the example notebooks, pointed at a local emulator",
-        description="Start a local emulator, then JupyterLab on notebooks/01-quickstart.ipynb"
-        " with the emulator's AZURE_* variables; the emulator stops when JupyterLab exits.",
+        description="Copy the example notebooks into a folder of yours (only the missing"
+        " ones: your edits are kept), start a local emulator, then JupyterLab on"
+        " 01-quickstart.ipynb there with the emulator's AZURE_* variables; the emulator"
+        " stops when JupyterLab exits.",
     )
     from .demo import add_arguments
 

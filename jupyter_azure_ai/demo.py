@@ -1,5 +1,13 @@
 """``jupyter-azure-ai demo``: JupyterLab on the example notebooks, pointed at a local emulator.
 
+The notebooks ship inside the package (``jupyter_azure_ai/notebooks/`` of the wheel; in a
+clone, ``notebooks/``). The demo never runs them there: it copies them into a folder of
+the user's, ``./jupyter-azure-ai-examples`` by default (``--dir``), and opens JupyterLab
+on that copy. Only missing files are copied, so a notebook the user edited is kept (and
+named, when it differs from the shipped one). The default is a visible folder where the
+command runs, as ``jupyter lab`` serves the folder it runs in: the user sees where the
+examples went and finds their edits there later (a per-user data folder would hide them).
+
 The emulator runs in this process (a daemon thread); JupyterLab runs as a child process
 whose environment carries the emulator's ``AZURE_*`` variables and CA bundle, so every
 kernel it starts talks to the emulator. When JupyterLab exits (or on Ctrl-C, which stops
@@ -9,6 +17,7 @@ it), the emulator stops too. Only loopback addresses are used.
 from __future__ import annotations
 
 import argparse
+import importlib.resources
 import importlib.util
 import os
 import secrets
@@ -19,10 +28,20 @@ import subprocess
 import sys
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    if sys.version_info >= (3, 11):
+        from importlib.resources.abc import Traversable
+    else:
+        from importlib.abc import Traversable
 
 FIRST_NOTEBOOK = "01-quickstart.ipynb"
+DEFAULT_DIR = Path("jupyter-azure-ai-examples")
+"""Where the examples are copied to, relative to the current directory."""
 EMULATOR_VARIABLES = (
     "AZURE_TENANT_ID",
     "AZURE_CLIENT_ID",
@@ -51,33 +70,82 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--port", type=int, default=0, help="JupyterLab port (0: any free port)")
     parser.add_argument(
-        "--notebooks",
+        "--dir",
         type=Path,
-        help="folder holding the example notebooks (default: notebooks/ of this clone)",
+        default=DEFAULT_DIR,
+        help="folder to copy the example notebooks into and open; files already there are"
+        f" kept (default: ./{DEFAULT_DIR})",
     )
     parser.add_argument(
         "--dry-run",
         action="store_true",
-        help="print the JupyterLab command and the variables it would get, then exit",
+        help="copy the example notebooks, print the JupyterLab command and the variables it"
+        " would get, and start nothing",
     )
 
 
-def find_notebooks(explicit: Path | None = None) -> Path:
-    """The folder of the example notebooks: ``--notebooks``, this clone's, or ``./notebooks``."""
-    if explicit is not None:
-        candidates = [explicit]
-    else:
-        clone = Path(__file__).resolve().parent.parent  # an editable install from a clone
-        candidates = [clone / "notebooks", Path.cwd() / "notebooks"]
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def shipped_notebooks(package: Traversable | None = None) -> Traversable:
+    """The example notebooks this installation carries.
+
+    A wheel has them inside the package (``jupyter_azure_ai/notebooks``); an editable
+    install from a clone finds them in the clone's ``notebooks/``.
+    """
+    package = importlib.resources.files("jupyter_azure_ai") if package is None else package
+    candidates = [package / "notebooks"]
+    if isinstance(package, Path) and (package.parent / "pyproject.toml").is_file():
+        candidates.append(package.parent / "notebooks")  # a clone: <clone>/jupyter_azure_ai
     for folder in candidates:
         if (folder / FIRST_NOTEBOOK).is_file():
-            return folder.resolve()
+            return folder
     looked = ", ".join(str(c) for c in candidates)
     raise DemoError(
-        f"the example notebooks were not found (looked for {FIRST_NOTEBOOK} in {looked}):"
-        " run the demo from a clone of the repository (python -m pip install -e '.[lab]'"
-        " there), or pass --notebooks DIR"
+        f"the example notebooks are missing from this installation (looked for"
+        f" {FIRST_NOTEBOOK} in {looked}): reinstall jupyter-azure-ai"
     )
+
+
+@dataclass
+class Copied:
+    """What :func:`copy_examples` did in ``folder``."""
+
+    folder: Path
+    copied: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    """Files that were there already and differ from the shipped ones (the user's edits)."""
+
+
+def copy_examples(source: Traversable, folder: Path) -> Copied:
+    """Copy the ``*.ipynb`` files of ``source`` that ``folder`` lacks; never overwrite one."""
+    folder = folder.expanduser().absolute()
+    if folder.resolve().is_relative_to(_PACKAGE):
+        raise DemoError(
+            f"{folder} is inside the installed package: choose a folder of yours with --dir"
+        )
+    done = Copied(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for entry in sorted(source.iterdir(), key=lambda e: e.name):
+            if not entry.name.endswith(".ipynb") or not entry.is_file():
+                continue
+            data = entry.read_bytes()
+            target = folder / entry.name
+            try:
+                with target.open("xb") as out:  # "x": fails if the file exists, even in a race
+                    out.write(data)
+            except FileExistsError:
+                if target.read_bytes() != data:
+                    done.kept.append(entry.name)
+            else:
+                done.copied.append(entry.name)
+    except OSError as exc:
+        raise DemoError(
+            f"cannot copy the example notebooks into {folder}: {exc.strerror or exc}"
+            " (choose another folder with --dir)"
+        ) from None
+    return done
 
 
 def has_display(environ: Mapping[str, str] | None = None) -> bool:
@@ -153,29 +221,42 @@ def _stop_requested(signum: int, frame: FrameType | None) -> None:
     raise _StopRequested
 
 
+def _report(done: Copied, source: Traversable) -> None:
+    print(f"notebooks:  {done.folder}")
+    if done.copied:
+        print(f"copied:     {' '.join(done.copied)} (from {source})")
+    if done.kept:
+        print(
+            f"kept:       {' '.join(done.kept)} (yours differ from this version's;"
+            " delete one to get it anew)"
+        )
+
+
 def main(args: argparse.Namespace) -> int:
+    if not args.dry_run and importlib.util.find_spec("jupyterlab") is None:
+        sys.stderr.write(
+            "error: JupyterLab is not installed: python -m pip install 'jupyter-azure-ai[lab]'"
+            " (in a clone: python -m pip install -e '.[lab]')\n"
+        )
+        return 1
     try:
-        notebooks = find_notebooks(args.notebooks)
+        source = shipped_notebooks()
+        done = copy_examples(source, args.dir)
     except DemoError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 1
+    notebooks = done.folder
     open_browser = not args.no_browser and has_display()
     port = args.port or free_port()
     command = lab_command(notebooks, port, open_browser)
     if args.dry_run:
-        print(f"notebooks:  {notebooks}")
+        _report(done, source)
         print(f"command:    {shlex.join(command)}")
         print(f"variables:  {' '.join((*EMULATOR_VARIABLES, TOKEN_VARIABLE))}")
         print(f"url:        {lab_url(port, '<token>')}")
         return 0
-    if importlib.util.find_spec("jupyterlab") is None:
-        sys.stderr.write(
-            "error: JupyterLab is not installed: python -m pip install -e '.[lab]'"
-            " (or python -m pip install 'jupyterlab>=4.2')\n"
-        )
-        return 1
     token = secrets.token_urlsafe(24)
-    print(f"notebooks:  {notebooks}")
+    _report(done, source)
     print(f"JupyterLab: {lab_url(port, token)}")
     print("Ctrl-C stops JupyterLab and the emulator.")
     return run(command, {TOKEN_VARIABLE: token}, notebooks)
