@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -81,3 +82,35 @@ def test_any_split_decodes_to_the_same_events(
     points = sorted({c % (len(body) + 1) for c in cuts})
     pieces = [body[a:b] for a, b in zip([0, *points], [*points, len(body)], strict=True)]
     assert decode(pieces) == [p.encode() for p in payloads]
+
+
+def reference(body: bytes) -> list[bytes]:
+    """The SSE rules applied to a whole body at once: the decoder must agree, however cut."""
+    *lines, _unfinished = re.split(rb"\r\n|\r|\n", body)
+    out: list[bytes] = []
+    data: list[bytes] = []
+    for line in lines:
+        if not line:
+            if data:
+                out.append(b"\n".join(data))
+                data = []
+        elif not line.startswith(b":"):
+            name, _, value = line.partition(b":")
+            if name == b"data":
+                data.append(value[1:] if value.startswith(b" ") else value)
+    return out
+
+
+TOKENS = [b"\r", b"\n", b"\r\n", b"data", b":", b" ", b"x", b"\xc3\xa9", b"id: 1", b"[DONE]"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    parts=st.lists(st.sampled_from(TOKENS), max_size=40),
+    cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=12),
+)
+def test_byte_soup_decodes_as_the_whole_body_would(parts: list[bytes], cuts: list[int]) -> None:
+    body = b"".join(parts)
+    points = sorted({c % (len(body) + 1) for c in cuts})
+    pieces = [body[a:b] for a, b in zip([0, *points], [*points, len(body)], strict=True)]
+    assert decode(pieces) == reference(body)
