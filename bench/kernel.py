@@ -26,6 +26,50 @@ _azure = _text
 """
 
 
+def markdown_answer(size: int = 6000) -> str:
+    """A Markdown answer of about ``size`` characters, shaped like a model's explanation:
+    mostly paragraphs, with headings, lists, one table and one code fence (no braces:
+    it goes through a template)."""
+    paragraph = (
+        "The first thing to do is to read the file and look at its shape, the types of its"
+        " columns and how many values are missing in each of them. A quick look at the"
+        " first rows often shows problems that summaries hide, such as numbers stored as"
+        " text or dates in two formats. **Keep a clean copy** once it looks right.\n\n"
+    )
+    extras = [
+        "- read the CSV with `pd.read_csv`, parsing dates\n- check `df.dtypes` and"
+        " `df.isna().sum()`\n- drop exact duplicates\n\n",
+        "| column | type | missing |\n|---|---|---|\n| region | object | 0 |\n"
+        "| revenue | float64 | 12 |\n\n",
+        '```python\nimport pandas as pd\n\ndf = pd.read_csv("sales.csv")\n'
+        "print(df.describe())\n```\n\n",
+    ]
+    parts: list[str] = []
+    n = 0
+    while sum(map(len, parts)) < size:
+        n += 1
+        parts.append(f"## Step {n}\n\n{paragraph}{paragraph}")
+        if n <= len(extras):
+            parts.append(extras[n - 1])
+    return "".join(parts)[:size].rsplit("\n\n", 1)[0] + "\n"
+
+
+def paced_cost(env: dict[str, str], pace: int, size: int = 6000) -> dict[str, float]:
+    """iopub display bytes / answer bytes for a Markdown answer streamed at ``pace``
+    characters per second (the emulator's ``paced-<pace>`` deployment)."""
+    k = Kernel(env)
+    try:
+        k.run("%load_ext jupyter_azure_ai")
+        k.run("%%azure\nhello")  # warm: token, connection
+        answer = markdown_answer(size)
+        run = k.run(f"%%azure --new -m paced-{pace}\nRepeat verbatim: {answer}", timeout=120)
+        n, nbytes, busiest = _display_cost(run.messages)
+        got = k.run("print(len(_azure.encode()))").stdout
+    finally:
+        k.shutdown()
+    return {"answer_bytes": int(got), "msgs": n, "rate": busiest, "ratio": nbytes / int(got)}
+
+
 def widget_cost(env: dict[str, str]) -> dict[str, float]:
     """Bytes the chat panel's comm carries for one answer, over the answer's bytes."""
     k = Kernel(env)

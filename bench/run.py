@@ -390,13 +390,21 @@ async def measure(
 
 def jupyter_rows(env: dict[str, str], quick: bool) -> list[tuple[str, str, str, str, bool]]:
     """%load_ext in a fresh kernel; iopub cost of a 2,000-word answer vs per-delta rendering."""
-    from kernel import iopub_cost, load_ext_ms, widget_cost
+    from kernel import iopub_cost, load_ext_ms, paced_cost, widget_cost
 
     ms = load_ext_ms(env, 2 if quick else 5)
     c = iopub_cost(env)
     w = widget_cost(env)
     kib = c["answer_bytes"] / 1024
-    return [
+    paced = []
+    for pace in (1000,) if quick else (300, 1000):  # 300 chars/s takes 20 s
+        p = paced_cost(env, pace)
+        paced.append(
+            (f"%%azure {p['answer_bytes'] / 1000:.0f} kB Markdown at {pace} chars/s: iopub bytes"
+             " / answer", f"{p['ratio']:.1f}x ({p['msgs']:.0f} msgs)", "0.1: 57x at 300/s",
+             "target <= 4x", p["ratio"] <= 8)
+        )  # fmt: skip
+    return [*paced,
         ("%load_ext jupyter_azure_ai, fresh kernel", f"{ms:.0f} ms", "", "target < 150 ms",
          ms < 1000),
         (f"%%azure {kib:.0f} KiB answer: display msgs, busiest second",

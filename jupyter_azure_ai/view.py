@@ -124,22 +124,27 @@ class Exchange:
     text: str = ""
     tools: list[ToolCall] = field(default_factory=list)
     result: ResultMessage | None = None
+    model: str = ""  # as the service reported it
 
 
 def exchanges(messages: Iterable[Message]) -> list[Exchange]:
     """A history folded into exchanges (what ``%azure history`` and a panel show)."""
     out: list[Exchange] = []
-    for event in view_events(messages):
-        if isinstance(event, Prompt):
-            out.append(Exchange(event.text))
-        elif not out:
-            continue  # an answer without its prompt (a history cut short): nothing to pair
-        elif isinstance(event, Text):
-            out[-1].text += event.text
-        elif isinstance(event, ToolCall):
-            out[-1].tools.append(event)
-        else:
-            out[-1].result = event.result
+    view = MessageView()
+    for message in messages:
+        if isinstance(message, AssistantMessage) and out:
+            out[-1].model = message.model
+        for event in view.feed(message):
+            if isinstance(event, Prompt):
+                out.append(Exchange(event.text))
+            elif not out:
+                continue  # an answer without its prompt (a history cut short)
+            elif isinstance(event, Text):
+                out[-1].text += event.text
+            elif isinstance(event, ToolCall):
+                out[-1].tools.append(event)
+            else:
+                out[-1].result = event.result
     return out
 
 

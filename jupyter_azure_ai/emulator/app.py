@@ -161,7 +161,8 @@ async def _chat(state: EmulatorState, request: Request) -> Response:
             "The api-version query parameter (?api-version=) is required for all requests.",
         )
     fault_deployment = deployment.startswith(scenarios.FAULT_PREFIX)
-    if deployment not in scenarios.DEPLOYMENTS and not fault_deployment:
+    paced_deployment = scenarios.paced_deployment(deployment)
+    if deployment not in scenarios.DEPLOYMENTS and not fault_deployment and not paced_deployment:
         return _oai_error(
             404,
             "DeploymentNotFound",
@@ -211,6 +212,12 @@ async def _chat(state: EmulatorState, request: Request) -> Response:
         reply = scenarios.plan_reply(body, deployment)
     delay = request.headers.get("x-emulator-delay-ms", "")
     delay_s = int(delay) / 1000 if delay.isdigit() else None
+    pace = request.headers.get("x-emulator-pace") or paced_deployment
+    if pace is not None:
+        if not pace.isdigit() or not 0 < int(pace) <= 100_000:
+            return _oai_error(400, "BadRequest", "x-emulator-pace must be 1..100000 characters/s")
+        reply = Reply(scenarios.paced_pieces(reply.text), reply.tool_calls)
+        delay_s, fault = scenarios.PACE_PIECE / int(pace), fault or "slow"
     if fault == "slow-first-byte":
         await asyncio.sleep(1.5 if delay_s is None else delay_s)
     model = scenarios.DEPLOYMENTS.get(deployment, scenarios.DEPLOYMENTS["gpt-4"])

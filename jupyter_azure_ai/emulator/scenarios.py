@@ -39,6 +39,10 @@ that, and for the reply itself, a fault deployment behaves like ``gpt-4``.
                                  characters, with ``: keep-alive`` comments
 ==============================  ====================================================
 
+Header ``x-emulator-pace: C`` (or the deployment ``paced-C``) streams the answer at a
+model's pace: pieces of ``PACE_PIECE`` characters, C characters per second (a real
+deployment writes ~300).
+
 Header ``x-emulator-chunks: N`` (N <= 200000) is the benchmark mode: N identical
 content chunks, written in large pieces so the server is never the bottleneck.
 
@@ -204,6 +208,20 @@ class Reply:
     @property
     def text(self) -> str:
         return "".join(self.pieces)
+
+
+PACE_PIECE = 3
+
+
+def paced_deployment(deployment: str) -> str | None:
+    """The pace of a ``paced-C`` deployment name (C characters per second), else None."""
+    pace = deployment.removeprefix("paced-")
+    return pace if pace != deployment and pace.isdigit() else None
+
+
+def paced_pieces(text: str) -> list[str]:
+    """``text`` in ``PACE_PIECE``-character pieces (``x-emulator-pace``)."""
+    return [text[i : i + PACE_PIECE] for i in range(0, len(text), PACE_PIECE)]
 
 
 def split_words(text: str) -> list[str]:

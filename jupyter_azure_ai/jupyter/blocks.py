@@ -4,11 +4,11 @@ A streamed answer is shown as finished blocks, each sent once as an output of it
 own, plus an open tail that is re-rendered as it grows (``display.py``). A cut is
 safe only where CommonMark would end every open block anyway and the text after it
 cannot reach back: at a blank line that is not inside a fenced code block or a
-``$$`` math block, followed by a complete line that starts at the margin and does
-not start a list item (a list goes on across blank lines; an indented line may
-continue a list item or be code). Lines are judged only once they are complete, so a
-cut never depends on how the text was split into deltas: the cuts of a text are the
-same however and whenever it is scanned. (Reference-style link definitions that
+``$$`` math block, followed by a line that starts at the margin and does not start a
+list item (a list goes on across blank lines; an indented line may continue a list
+item or be code). A line is judged as soon as its first characters settle that, never
+before, so a cut never depends on how the text was split into deltas: the cuts of a
+text are the same however and whenever it is scanned. (Reference-style link definitions that
 arrive after their use are the one thing a cut renders differently; models rarely
 write them.)
 """
@@ -19,6 +19,8 @@ import re
 
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
 _LIST_START = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
+_MAYBE_LIST = frozenset("-+*0123456789")
+_LONGEST_LIST_MARKER = 10  # nine digits and "." or ")"
 
 
 def cuts(text: str, start: int = 0) -> list[int]:
@@ -35,8 +37,10 @@ def cuts(text: str, start: int = 0) -> list[int]:
     pos = start
     while True:
         end = text.find("\n", pos)
-        if end < 0:
-            return found  # the last line is not complete yet
+        if end < 0:  # the last line is not complete yet: cut before it if it is clear
+            if blank_seen and fence is None and not in_math and _opens_block(text[pos:]):
+                found.append(pos)
+            return found
         line = text[pos:end]
         if fence is not None:
             if _closes(line, fence):
@@ -46,7 +50,7 @@ def cuts(text: str, start: int = 0) -> list[int]:
         elif not line.strip():
             blank_seen = content
         else:
-            if blank_seen and line[0] not in " \t" and not _LIST_START.match(line):
+            if blank_seen and _opens_block(line, complete=True):
                 found.append(pos)
             content, blank_seen = True, False
             opened = _FENCE.match(line)
@@ -55,6 +59,19 @@ def cuts(text: str, start: int = 0) -> list[int]:
             elif line.lstrip().startswith("$$") and line.count("$$") % 2 == 1:
                 in_math = True
         pos = end + 1
+
+
+def _opens_block(line: str, *, complete: bool = False) -> bool:
+    """After a blank line: does ``line`` (maybe only its start) begin a new top-level
+    block? False while its first characters cannot tell yet, so the answer never
+    changes as the line grows."""
+    if not line or line[0] in " \t":
+        return False  # unknown yet, or indented: a list item's continuation or code
+    if line[0] not in _MAYBE_LIST:
+        return True
+    if not complete and len(line) < _LONGEST_LIST_MARKER + 1:
+        return False  # "1" may become "1. item" (a list goes on) or "1984 was" (a new block)
+    return not _LIST_START.match(line)
 
 
 def _closes(line: str, fence: tuple[str, int]) -> bool:

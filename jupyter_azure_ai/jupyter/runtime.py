@@ -133,6 +133,14 @@ class Runtime:
     def interrupt(self, client: AzureAgentClient) -> None:
         self.submit(client.interrupt())
 
+    def reset(self, client: AzureAgentClient) -> None:
+        """Start a new conversation on ``client`` (on the loop thread, which owns it)."""
+
+        async def reset() -> None:
+            client.reset()
+
+        self.call(reset())
+
     def stop(self) -> None:
         """Close the client and end the loop thread (``%unload_ext``)."""
         with self._lock:

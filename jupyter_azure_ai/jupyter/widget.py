@@ -6,9 +6,13 @@ State and traffic, kept apart on purpose:
   ``transcript``, ``status``, ``busy`` and the deployment name — never a secret;
 - deltas travel as custom messages (``widget.send``), batched every ~50 ms, so the
   bytes sent for an answer stay close to its size;
-- the network runs on the kernel's loop thread (``runtime.py``); this module sends
-  from there too (ipykernel's iopub is thread-safe), so the kernel stays free to
-  receive the Stop button while an answer streams.
+- the network runs on the kernel's loop thread (``runtime.py``), but only the kernel's
+  main thread writes output (design.md): what the loop thread produces is handed to
+  the main thread's event loop, which sends it, so the kernel stays free to receive
+  the Stop button while an answer streams.
+
+Settings are the kernel's (``settings.current()``, read on each question, so
+``%azure config`` applies to the panel too); ``chat(**overrides)`` wins over them.
 
 Protocol (``content`` of custom messages):
 
@@ -24,8 +28,12 @@ A transcript entry is ``{"role": "user" | "assistant", "text": str, "tools": [..
 
 from __future__ import annotations
 
-import json
+import asyncio
+import queue
 import time
+from collections.abc import Callable
+from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,19 +41,13 @@ import anywidget
 import traitlets
 
 from ..client import AzureAgentClient
-from ..types import (
-    AssistantMessage,
-    AzureOpenAIOptions,
-    Message,
-    ResultMessage,
-    StreamEvent,
-    TextBlock,
-    ToolResultBlock,
-    ToolUseBlock,
-    UserMessage,
-)
+from ..options import AzureOpenAIOptions
+from ..types import Message, ResultMessage
+from ..view import Finished, MessageView, Text, ToolCall, exchanges
 from .display import footer
+from .error_line import SHOWN_AS_ONE_LINE, describe
 from .runtime import Runtime, get_runtime
+from .settings import current
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 BATCH_S = 0.05
@@ -54,36 +56,60 @@ BATCH_S = 0.05
 def transcript_of(history: list[Message]) -> list[dict[str, Any]]:
     """The conversation as the panel shows it (tool calls folded into their answer)."""
     out: list[dict[str, Any]] = []
-    calls: dict[str, ToolUseBlock] = {}
-    for m in history:
-        if isinstance(m, UserMessage) and isinstance(m.content, str):
-            out.append({"role": "user", "text": m.content, "tools": []})
-        elif isinstance(m, AssistantMessage):
-            if not out or out[-1]["role"] != "assistant":
-                out.append({"role": "assistant", "text": "", "tools": []})
-            for block in m.content:
-                if isinstance(block, TextBlock):
-                    out[-1]["text"] += block.text
-                elif isinstance(block, ToolUseBlock):
-                    calls[block.id] = block
-        elif isinstance(m, UserMessage) and out and out[-1]["role"] == "assistant":
-            for result in m.content:
-                if isinstance(result, ToolResultBlock) and result.tool_use_id in calls:
-                    out[-1]["tools"].append(_tool_entry(calls[result.tool_use_id], result))
+    for exchange in exchanges(history):
+        out.append({"role": "user", "text": exchange.prompt, "tools": []})
+        tools = [_tool_entry(t) for t in exchange.tools]
+        out.append({"role": "assistant", "text": exchange.text, "tools": tools})
     return out
 
 
-def _tool_entry(use: ToolUseBlock, result: ToolResultBlock) -> dict[str, Any]:
-    return {
-        "name": use.name,
-        "input": json.dumps(use.input, ensure_ascii=False),
-        "result": str(result.content),
-        "is_error": bool(result.is_error),
-    }
+def _tool_entry(call: ToolCall) -> dict[str, Any]:
+    entry = asdict(call)
+    return {k: entry[k] for k in ("name", "input", "result", "is_error")}
+
+
+class MainThread:
+    """Hands work from the loop thread to the kernel's main thread.
+
+    Work waits in a queue; the main thread's event loop is woken to run it, or
+    ``run_until`` runs it while a cell waits (``ChatWidget.ask(..., wait=True)``: a
+    busy cell keeps the event loop from running anything).
+    """
+
+    def __init__(self) -> None:
+        self._work: queue.SimpleQueue[Callable[[], object]] = queue.SimpleQueue()
+        try:
+            self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:  # not inside a running kernel (a plain script, a test)
+            self._loop = None
+
+    def post(self, fn: Callable[[], object]) -> None:
+        self._work.put(fn)
+        if self._loop is None:
+            self.run_pending()
+        else:
+            self._loop.call_soon_threadsafe(self.run_pending)
+
+    def run_pending(self) -> None:
+        while True:
+            try:
+                fn = self._work.get_nowait()
+            except queue.Empty:
+                return
+            fn()
+
+    def run_until(self, done: Callable[[], bool], timeout: float = 0.05) -> None:
+        """Run posted work here until ``done()`` (checked at least every ``timeout`` s)."""
+        while not done():
+            try:
+                fn = self._work.get(timeout=timeout)
+            except queue.Empty:
+                continue
+            fn()
 
 
 class ChatWidget(anywidget.AnyWidget):
-    """A chat panel on the kernel's shared Azure OpenAI client."""
+    """A chat panel on the kernel's shared Azure OpenAI client (see the module docstring)."""
 
     _esm = STATIC / "chat.js"
     _css = STATIC / "chat.css"
@@ -95,23 +121,34 @@ class ChatWidget(anywidget.AnyWidget):
 
     def __init__(
         self,
-        options: AzureOpenAIOptions,
+        overrides: dict[str, Any] | None = None,
         *,
+        new_conversation: bool = False,
         runtime: Runtime | None = None,
-        client: AzureAgentClient | None = None,
     ) -> None:
+        """``overrides``: ``AzureOpenAIOptions`` fields that win over the kernel's settings;
+        ``new_conversation``: a conversation of the panel's own, not the shared one."""
         super().__init__()
-        self._options = options
+        self._overrides = dict(overrides or {})
         self._runtime = runtime or get_runtime()
-        self._owns_client = client is not None
-        self._client = client or self._runtime.client_for(options)
+        self._main = MainThread()
+        self._post = self._main.post
+        self._last: AzureAgentClient | None = None  # the client of the latest question
+        options = self._options()  # raises ConfigurationError before anything is shown
+        self._own: AzureAgentClient | None = AzureAgentClient(options) if new_conversation else None
         self.model = options.model
-        self.transcript = transcript_of(self._client.history)
+        self.transcript = transcript_of(self._client(options).history)
         self.on_msg(self._on_msg)
 
+    def _options(self) -> AzureOpenAIOptions:
+        return current().options(**self._overrides)
+
+    def _client(self, options: AzureOpenAIOptions) -> AzureAgentClient:
+        return self._own if self._own is not None else self._runtime.client_for(options)
+
     def close(self) -> None:
-        if self._owns_client:  # a panel's own conversation (new_conversation=True)
-            self._runtime.submit(self._client.disconnect())
+        if self._own is not None:  # a panel's own conversation (new_conversation=True)
+            self._runtime.submit(self._own.disconnect())
         super().close()
 
     def _on_msg(self, _: Any, content: dict[str, Any], buffers: Any) -> None:
@@ -121,89 +158,93 @@ class ChatWidget(anywidget.AnyWidget):
             if text and not self.busy:
                 self.ask(text)
         elif kind == "stop":
-            self._runtime.interrupt(self._client)
+            if self._last is not None:
+                self._runtime.interrupt(self._last)
         elif kind == "new" and not self.busy:
-            self._runtime.call(_reset(self._client))
+            self._runtime.reset(self._client(self._options()))
             self.transcript = []
             self.status = "new conversation"
 
-    def ask(self, text: str) -> None:
-        """Send ``text`` as the user would (returns at once; the answer streams in)."""
+    def ask(self, text: str, *, wait: bool = False) -> None:
+        """Send ``text`` as the user would: returns at once and the answer streams in, or
+        with ``wait=True`` returns when it is complete (Ctrl-C stops it)."""
+        try:
+            options = self._options()
+        except Exception as exc:
+            self.status = f"✗ {describe(exc)}"
+            return
+        client = self._last = self._client(options)
+        self.model = options.model
         self.busy = True
-        self.status = f"{self._options.model} · answering…"
+        self.status = f"{options.model} · answering…"
         self.transcript = [*self.transcript, {"role": "user", "text": text, "tools": []}]
-        self._runtime.submit(self._answer(text))
+        self._runtime.submit(self._answer(client, options, text))
+        if wait:
+            try:
+                self._main.run_until(lambda: not self.busy)
+            except KeyboardInterrupt:
+                self._runtime.interrupt(client)
+                self._main.run_until(lambda: not self.busy)
 
-    async def _answer(self, text: str) -> None:
+    async def _answer(
+        self, client: AzureAgentClient, options: AzureOpenAIOptions, text: str
+    ) -> None:
+        """Runs on the loop thread; everything shown goes through ``self._post``."""
         started = time.perf_counter()
         pending: list[str] = []
         last = time.monotonic()
-        calls: dict[str, ToolUseBlock] = {}
         result: ResultMessage | None = None
-        try:
-            async for m in self._runtime.converse(self._client, text, self._options):
-                if isinstance(m, StreamEvent):
-                    delta = m.event.get("delta")
-                    if delta and delta.get("type") == "text_delta":
-                        pending.append(delta["text"])
-                        if time.monotonic() - last >= BATCH_S:
-                            self.send({"type": "delta", "text": "".join(pending)})
-                            pending.clear()
-                            last = time.monotonic()
-                elif isinstance(m, AssistantMessage):
-                    calls.update({b.id: b for b in m.content if isinstance(b, ToolUseBlock)})
-                elif isinstance(m, UserMessage) and isinstance(m.content, list):
-                    for r in m.content:
-                        if isinstance(r, ToolResultBlock) and r.tool_use_id in calls:
-                            entry = _tool_entry(calls[r.tool_use_id], r)
-                            self.send({"type": "tool", **entry})
-                elif isinstance(m, ResultMessage):
-                    result = m
+        status = "✗ stopped before an answer"
+
+        def flush() -> None:
             if pending:
-                self.send({"type": "delta", "text": "".join(pending)})
+                self._post(partial(self.send, {"type": "delta", "text": "".join(pending)}))
+                pending.clear()
+
+        try:
+            view = MessageView()
+            async for message in self._runtime.converse(client, text, options):
+                for event in view.feed(message):
+                    if isinstance(event, Text):
+                        pending.append(event.text)
+                        if time.monotonic() - last >= BATCH_S:
+                            flush()
+                            last = time.monotonic()
+                    elif isinstance(event, ToolCall):
+                        flush()
+                        self._post(partial(self.send, {"type": "tool", **_tool_entry(event)}))
+                    elif isinstance(event, Finished):
+                        result = event.result
+            flush()
             note = "Stopped" if result is not None and result.subtype == "interrupted" else ""
-            self.status = footer(
-                self._options.model,
+            status = footer(
+                options.model,
                 result.usage if result else None,
                 time.perf_counter() - started,
                 note,
                 result.total_cost_usd if result else None,
             )
         except Exception as exc:
-            from .magics import describe
-
-            self.status = f"✗ {describe(exc)}"
+            status = f"✗ {describe(exc)}"
         finally:
-            self.transcript = transcript_of(self._client.history)
-            self.busy = False
-            self.send({"type": "done"})
+            self._post(partial(self._done, client, status))
 
-
-async def _reset(client: AzureAgentClient) -> None:
-    client.reset()
+    def _done(self, client: AzureAgentClient, status: str) -> None:
+        """On the main thread: the final state, then the end marker."""
+        self.transcript = transcript_of(client.history)
+        self.status = status
+        self.busy = False
+        self.send({"type": "done"})
 
 
 def chat(*, new_conversation: bool = False, **overrides: Any) -> ChatWidget:
     """A chat panel; ``new_conversation=True`` keeps it out of the shared conversation.
 
-    Settings follow the magic's: ``%azure config`` / ``AzureMagics`` traits when the
-    extension is loaded, then ``AZURE_*`` variables, then ``overrides`` win.
+    Settings follow the magic's (``%azure config`` / ``%config AzureMagics.x``, then
+    ``AZURE_*`` variables); ``overrides`` (``AzureOpenAIOptions`` fields) win. Missing
+    or bad settings raise one line, as in the magic.
     """
-    options = _options(overrides)
-    runtime = get_runtime()
-    client = AzureAgentClient(options) if new_conversation else None
-    return ChatWidget(options, runtime=runtime, client=client)
-
-
-def _options(overrides: dict[str, Any]) -> AzureOpenAIOptions:
-    from IPython.core.getipython import get_ipython
-
-    from .magics import AzureMagics
-
-    shell = get_ipython()
-    magics = None
-    if shell is not None:
-        magics = shell.magics_manager.registry.get(AzureMagics.__name__)
-    if magics is not None:
-        return magics.options(**overrides)  # type: ignore[no-any-return]
-    return AzureOpenAIOptions.from_env(include_partial_messages=True, **overrides)
+    try:
+        return ChatWidget(overrides, new_conversation=new_conversation)
+    except SHOWN_AS_ONE_LINE as exc:
+        raise describe(exc) from None

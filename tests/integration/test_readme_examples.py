@@ -28,6 +28,7 @@ EXPECTED = [  # what each example prints, in README order
     " tokens]",  # the streaming example ends each answer with "[N tokens]"
     "Based on Read:      1\tbuy oat milk",
     "Deployment error: Model not found: deployment 'no-such-deployment'",
+    "[gpt-4o-mini-2024-07-18]",  # a query with its own settings (Configuration)
 ]
 
 

@@ -57,5 +57,7 @@ def test_examples() -> None:
     )
     starts = [text[c:].split("\n", 1)[0] for c in cuts(text)]
     assert starts == ["After the list", "```python", "| a | b |", "End"]
-    assert cuts("One\n\nTwo") == []  # "Two" is not a complete line yet
+    assert cuts("One\n\nTwo") == [5]  # a letter cannot start a list item: settled
+    assert cuts("One\n\n1") == cuts("One\n\n1. item") == []  # the list may go on
+    assert cuts("One\n\n1984 was a year") == [5]  # long enough to tell: not a list
     assert cuts("\n\nOne\n") == []  # no empty first block
