@@ -137,9 +137,10 @@ class AzureSettings(Configurable):
 
     def adopt(self, other: AzureSettings) -> None:
         """Take the values ``other`` had changed (a standalone made before the magic)."""
-        for name in other.traits(config=True):
-            if other.trait_has_value(name) and not self.trait_has_value(name):
-                setattr(self, name, getattr(other, name))
+        for name, trait in other.traits(config=True).items():
+            value, default = getattr(other, name), trait.default()
+            if value != default and getattr(self, name) == default:
+                setattr(self, name, value)
 
 
 def current(shell: Any = None) -> AzureSettings:

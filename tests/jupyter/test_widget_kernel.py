@@ -154,3 +154,58 @@ def test_bytes_for_an_answer_stay_within_three_times_its_size(kernel: Kernel) ->
     answer = len(deltas(got).encode())
     sent = sum(len(json.dumps(d)) for d in got)
     assert answer > 10_000 and sent <= 3 * answer, (sent, answer)
+
+
+def test_the_panel_writes_only_from_the_kernels_main_thread(kernel: Kernel) -> None:
+    """Comm messages and trait changes are handed from the loop thread to the main one
+    (design.md: only the main thread writes output), for a click and for ask(wait=True)."""
+    code = (
+        "import threading\n"
+        "_threads = []\n"
+        "_w = jupyter_azure_ai.chat(new_conversation=True)\n"
+        "_send = _w.send\n"
+        "_name = lambda: threading.current_thread().name\n"
+        "_w.send = lambda c, **kw: (_threads.append(_name()), _send(c, **kw))\n"
+        "_w.observe(lambda ch: _threads.append(_name()), 'status')\n"
+    )
+    panel = Panel(kernel, code)
+    panel.send({"type": "ask", "text": "What is the capital of France?"})
+    panel.until_done()
+    run = kernel.run(
+        "_w.ask('And of Italy?', wait=True)\nprint(sorted(set(_threads)), len(_threads))"
+    )
+    assert run.status == "ok", run.error
+    names, count = run.stdout.strip().rsplit(" ", 1)
+    assert names == "['MainThread']" and int(count) >= 6
+
+
+def test_panel_settings_are_the_magics(kernel: Kernel) -> None:
+    try:
+        kernel.run("%azure config model=gpt-4o-mini max_retries=5")
+        run = kernel.run("_w = jupyter_azure_ai.chat(new_conversation=True)\nprint(_w.model)")
+        assert run.stdout.strip() == "gpt-4o-mini"
+        run = kernel.run("print(jupyter_azure_ai.chat(model='gpt-4o').model)")
+        assert run.stdout.strip() == "gpt-4o"  # chat(**overrides) wins
+    finally:
+        kernel.run("%azure config model= max_retries=")
+
+
+def test_a_panel_before_load_ext_and_missing_settings(emulator: Emulator) -> None:
+    env = {k: v for k, v in emulator.env().items() if k != "AZURE_APIM_ENDPOINT"}
+    k = Kernel(env)
+    try:
+        missing = k.run("import jupyter_azure_ai\njupyter_azure_ai.chat()")
+        assert missing.status == "error" and missing.error is not None
+        (line,) = missing.error["traceback"]  # one line, as in the magic
+        assert "config: Missing environment variable(s): AZURE_APIM_ENDPOINT" in line
+        endpoint = emulator.env()["AZURE_APIM_ENDPOINT"]
+        k.run(f"import os\nos.environ['AZURE_APIM_ENDPOINT'] = {endpoint!r}")
+        early = k.run("from jupyter_azure_ai.jupyter.settings import current\n"
+                      "current().model = 'gpt-4o'\n_w = jupyter_azure_ai.chat()")  # fmt: skip
+        assert early.status == "ok", early.error
+        k.run("%load_ext jupyter_azure_ai")
+        run = k.run("%%azure\nhello")
+        footer = run.displays()[-1]["content"]["data"]["text/plain"]
+        assert footer.startswith("gpt-4o · "), footer  # the magic adopted the panel's setting
+    finally:
+        k.shutdown()
