@@ -68,8 +68,9 @@ class Interrupter:
                 self._scope = None
         raise Interrupted  # only reached when the scope was cancelled
 
-    async def next_bytes(self, reads: AsyncIterator[bytes]) -> bytes:
-        return await self.call(reads.__anext__)
+    async def next_step(self, steps: AsyncIterator[T]) -> T:
+        """The next item of ``steps`` (a stream being read), cancellable by ``interrupt()``."""
+        return await self.call(steps.__anext__)
 
 
 @dataclass
@@ -128,7 +129,7 @@ async def run(
         try:
             response = await interrupter.call(transport.open_chat, body, settings)
             try:
-                async for event in read_turn(response, acc, interrupter.next_bytes):
+                async for event in read_turn(response, acc, interrupter.next_step):
                     yield StreamEvent(str(uuid.uuid4()), session_id, event)
             finally:
                 await response.aclose()

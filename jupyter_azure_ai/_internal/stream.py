@@ -289,11 +289,11 @@ def usage_to_claude(u: dict[str, Any]) -> dict[str, Any]:
 async def read_turn(
     response: httpx.Response,
     acc: TurnAccumulator,
-    next_bytes: Callable[[AsyncIterator[Any]], Awaitable[Any]],
+    next_step: Callable[[_AnswerReads], Awaitable[list[dict[str, Any]]]],
 ) -> AsyncIterator[dict[str, Any]]:
     """Feed ``response`` through the SSE decoder into ``acc``; yield partial events.
 
-    ``next_bytes(reads)`` awaits ``reads.__anext__()`` so that ``interrupt()`` can cancel
+    ``next_step(reads)`` awaits ``reads.__anext__()`` so that ``interrupt()`` can cancel
     it (agent.Interrupter). ``reads`` is an ``_AnswerReads``: each step reads until some
     read gave partial events, so without partial messages, where there is nothing to
     yield before the end, the whole answer is read in one step (one cancel scope, not
@@ -302,7 +302,7 @@ async def read_turn(
     """
     reads = _AnswerReads(response, acc)
     while not reads.done:
-        for event in await next_bytes(reads):
+        for event in await next_step(reads):
             yield event
 
 

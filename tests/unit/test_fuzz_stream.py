@@ -77,11 +77,11 @@ async def fold(pieces: list[bytes]) -> TurnAccumulator:
     acc = TurnAccumulator(partial=True)
     response = httpx.Response(200, stream=Pieces(pieces))
 
-    async def next_bytes(reads: AsyncIterator[bytes]) -> bytes:
+    async def next_step(reads: AsyncIterator[bytes]) -> bytes:
         return await reads.__anext__()
 
     with anyio.fail_after(5):
-        async for _ in read_turn(response, acc, next_bytes):
+        async for _ in read_turn(response, acc, next_step):
             pass
     return acc
 

@@ -43,16 +43,16 @@ DONE = b"data: [DONE]\n\n"
 async def fold(
     response: httpx.Response, partial: bool = False
 ) -> tuple[TurnAccumulator, list[dict[str, Any]], int]:
-    """The accumulator, the events yielded and how many times ``next_bytes`` ran."""
+    """The accumulator, the events yielded and how many times ``next_step`` ran."""
     acc = TurnAccumulator(partial=partial)
     steps = 0
 
-    async def next_bytes(reads: AsyncIterator[Any]) -> Any:
+    async def next_step(reads: AsyncIterator[Any]) -> Any:
         nonlocal steps
         steps += 1
         return await reads.__anext__()
 
-    events = [e async for e in read_turn(response, acc, next_bytes)]
+    events = [e async for e in read_turn(response, acc, next_step)]
     return acc, events, steps
 
 
@@ -81,12 +81,12 @@ async def test_events_before_a_bad_payload_are_yielded_first() -> None:
     response = httpx.Response(200, stream=Pieces([body]))  # all in one read
     acc = TurnAccumulator(partial=True)
 
-    async def next_bytes(reads: AsyncIterator[Any]) -> Any:
+    async def next_step(reads: AsyncIterator[Any]) -> Any:
         return await reads.__anext__()
 
     seen: list[str] = []
     with pytest.raises(StreamDecodeError, match=r"Invalid JSON in the answer stream: b'\{"):
-        async for e in read_turn(response, acc, next_bytes):
+        async for e in read_turn(response, acc, next_step):
             if e["type"] == "content_block_delta":
                 seen.append(e["delta"]["text"])
     assert seen == ["Par", "is"] and acc.full_text == "Paris"
