@@ -161,7 +161,11 @@ class ChatWidget(anywidget.AnyWidget):
             if self._last is not None:
                 self._runtime.interrupt(self._last)
         elif kind == "new" and not self.busy:
-            self._runtime.reset(self._client(self._options()))
+            try:
+                self._runtime.reset(self._client(self._options()))
+            except Exception as exc:  # settings changed meanwhile; say so, never raise here
+                self.status = f"✗ {describe(exc)}"
+                return
             self.transcript = []
             self.status = "new conversation"
 
