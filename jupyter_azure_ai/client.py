@@ -290,6 +290,8 @@ class AzureAgentClient:
             raise
         if stats.hit_max_turns:
             subtype = "error_max_turns"
+        elif stats.outcome is not None and subtype == "success":
+            subtype = stats.outcome  # error_refusal, error_structured_output, error_max_tokens
         result = ResultMessage(
             subtype=subtype,
             duration_ms=round((time.perf_counter() - started) * 1000),
@@ -300,6 +302,7 @@ class AzureAgentClient:
             total_cost_usd=stats.cost_usd(settings),
             usage=dict(stats.usage),
             result=stats.final_text,
+            structured_output=stats.structured_output,
         )
         self.history.append(result)
         yield result

@@ -98,7 +98,12 @@ class AzureOpenAIOptions:
         max_retries: retries before the first byte of an answer (connect errors,
             timeouts, 408/409/429/5xx).
         pricing: USD per 1M tokens per deployment, for ``total_cost_usd``:
-            ``{"gpt-4o": {"input": 2.5, "output": 10.0, "cached_input": 1.25}}``.
+            ``{"gpt-4o": {"input": 2.5, "output": 10.0, "cached_input": 1.25}}``;
+            without it the built-in table (pricing.py) is used, matched on the model
+            name the service reports.
+        output_format: a pydantic model, dataclass or TypedDict, or
+            ``{"type": "json_schema", "schema": {...}}``: the answer is JSON following
+            it, parsed into ``ResultMessage.structured_output`` (structured.py).
 
     Tools (per query too):
         tools: OpenAI function dicts (returned to you, not run) and/or ``@tool``
@@ -145,6 +150,7 @@ class AzureOpenAIOptions:
     can_use_tool: CanUseTool | None = None
     hooks: dict[str, list[HookMatcher]] | None = None
     pricing: dict[str, dict[str, float]] | None = None
+    output_format: Any = None
 
     def __post_init__(self) -> None:
         self._normalise()
@@ -335,6 +341,7 @@ class QuerySettings:
     timeout: float | None = DEFAULT_TIMEOUT
     max_retries: int = 2
     pricing: Mapping[str, Mapping[str, float]] | None = field(default=None, hash=False)
+    output_format: Any = field(default=None, hash=False)
 
     def __post_init__(self) -> None:
         self.check(vars(self), type(self).__name__)
@@ -368,6 +375,13 @@ class QuerySettings:
                     f"{owner}.pricing[{deployment!r}] must be USD per 1M tokens such as"
                     f" {{'input': 2.5, 'output': 10.0, 'cached_input': 1.25}}, got {price!r}"
                 )
+        if v["output_format"] is not None:
+            from .structured import SchemaError, compile_output_format
+
+            try:
+                compile_output_format(v["output_format"])
+            except SchemaError as exc:
+                raise ConfigurationError(f"{owner}.output_format: {exc}") from None
 
     @property
     def turns(self) -> int:

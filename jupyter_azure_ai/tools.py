@@ -1,8 +1,8 @@
 """``@tool``: a Python function the model may call, and in-process MCP servers.
 
 The JSON schema comes from the signature's type hints (str, int, float, bool, list,
-dict, Literal, Optional, Enum, dataclasses, pydantic models) and the docstring's
-parameter lines (``name: text``, Google ``Args:`` or ``:param name: text``). The
+dict, Literal, Optional, Enum, dataclasses, TypedDicts, pydantic models) and the
+docstring's parameter lines (``name: text``, Google ``Args:`` or ``:param name: text``). The
 model's arguments are checked against that schema (jsonschema, imported on first
 use) before the call, then turned back into the hinted types (a dict into the
 dataclass or pydantic model). What goes wrong — invalid arguments, an exception, a
@@ -52,6 +52,11 @@ def _is_pydantic(hint: Any) -> bool:
     return isinstance(hint, type) and hasattr(hint, "model_json_schema")
 
 
+def _is_typeddict(hint: Any) -> bool:
+    """A TypedDict class, from ``typing`` or ``typing_extensions`` (which differ by version)."""
+    return isinstance(hint, type) and issubclass(hint, dict) and hasattr(hint, "__required_keys__")
+
+
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     kind = schema.get("type")
     if isinstance(kind, str):
@@ -90,6 +95,12 @@ def _schema_for(hint: Any, defs: dict[str, Any]) -> dict[str, Any]:
         return {"type": "object"}
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return {"enum": [m.value for m in hint]}
+    if _is_typeddict(hint):
+        hints = typing.get_type_hints(hint)
+        required_keys = getattr(hint, "__required_keys__", frozenset(hints))
+        props = {k: _schema_for(v, defs) for k, v in hints.items()}
+        return {"type": "object", "properties": props,
+                "required": [k for k in hints if k in required_keys]}  # fmt: skip
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
         hints = typing.get_type_hints(hint)
         props, required = {}, []
@@ -104,7 +115,7 @@ def _schema_for(hint: Any, defs: dict[str, Any]) -> dict[str, Any]:
         return schema
     raise TypeError(
         f"type hint {hint!r} has no JSON schema: use str, int, float, bool, list, dict,"
-        " Literal, Optional, an Enum, a dataclass or a pydantic model"
+        " Literal, Optional, an Enum, a dataclass, a TypedDict or a pydantic model"
     )
 
 

@@ -139,6 +139,8 @@ class ResultMessage:
     total_cost_usd: float | None = None
     usage: dict[str, Any] | None = None
     result: str | None = None
+    structured_output: Any = None
+    """With ``output_format``: the parsed answer (an instance of the class, else a dict)."""
 
 
 @dataclass

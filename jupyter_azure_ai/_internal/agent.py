@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 import anyio
 
 from ..options import QuerySettings, ToolSettings
+from ..pricing import cost_usd
+from ..structured import AnswerProblem, OutputFormat, compile_output_format, repair_prompt
 from ..types import (
     AssistantMessage,
     ContentBlock,
@@ -80,6 +82,10 @@ class RunStats:
     usage: dict[str, int] = field(default_factory=dict)
     final_text: str = ""
     hit_max_turns: bool = False
+    model: str = ""  # as the service reported it (prices are found by it)
+    structured_output: Any = None
+    outcome: str | None = None  # an error subtype the loop ended with (structured output)
+    repaired: bool = False
 
     def add_usage(self, raw: dict[str, Any] | None) -> None:
         if not raw:
@@ -88,15 +94,9 @@ class RunStats:
             self.usage[k] = self.usage.get(k, 0) + int(v)
 
     def cost_usd(self, settings: QuerySettings) -> float | None:
-        """From ``settings.pricing[deployment]`` (USD per 1M tokens); None when unpriced."""
-        price = (settings.pricing or {}).get(settings.model)
-        if price is None:
-            return None
-        cached = self.usage.get("cache_read_input_tokens", 0)
-        fresh = self.usage.get("input_tokens", 0) - cached
-        cost = fresh * price["input"] + self.usage.get("output_tokens", 0) * price["output"]
-        cost += cached * price.get("cached_input", price["input"])
-        return round(cost / 1_000_000, 10)
+        """From ``settings.pricing[deployment]``, else the built-in table for the reported
+        model (pricing.py); None when no price is known."""
+        return cost_usd(self.usage, settings.model, self.model, settings.pricing)
 
 
 async def run(
@@ -112,6 +112,10 @@ async def run(
     """Run model turns on ``conversation`` (extended in place) until the model stops."""
     model = settings.model
     extra: dict[str, Any] = {"tools": tools.specs} if tools.specs else {}
+    output: OutputFormat | None = None
+    if settings.output_format is not None:
+        output = compile_output_format(settings.output_format)
+        extra["response_format"] = output.response_format()
     system = (
         [{"role": "system", "content": settings.system_prompt}] if settings.system_prompt else []
     )
@@ -149,10 +153,20 @@ async def run(
         message = acc.message(model)
         conversation.append(acc.openai_message(message))
         stats.final_text = acc.full_text
+        stats.model = acc.model or stats.model
         yield message
         if acc.finish_reason == "content_filter":
             raise completion_filtered(acc.filtered, acc.full_text)
+        if acc.refusal:  # the model declined to answer (structured outputs' ``refusal``)
+            stats.final_text, stats.outcome = acc.refusal_text, "error_refusal"
+            return
         uses = [b for b in message.content if isinstance(b, ToolUseBlock)]
+        if not uses and output is not None:
+            repair = _settle(output, acc, stats, max_turns)
+            if repair is None:
+                return
+            conversation.append({"role": "user", "content": repair})
+            continue  # the one repair turn
         if not uses or any(tools.declarative(u.name) for u in uses):
             return  # done, or a declarative tool the caller handles
         results: list[ToolResultBlock | None] = [None] * len(uses)
@@ -167,6 +181,25 @@ async def run(
         yield _tool_round(conversation, uses, results)
         if stop:  # can_use_tool denied with interrupt=True
             raise Interrupted
+
+
+def _settle(
+    output: OutputFormat, acc: TurnAccumulator, stats: RunStats, max_turns: int
+) -> str | None:
+    """Read a final structured answer into ``stats``; return what to tell the model when
+    one repair turn should follow, else None (done: parsed, or an error ``outcome``)."""
+    if acc.finish_reason == "length":  # a truncated object is never returned
+        stats.outcome = "error_max_tokens"
+        return None
+    try:
+        stats.structured_output = output.parse(acc.full_text)
+    except AnswerProblem as problem:
+        if stats.repaired or stats.num_turns >= max_turns:
+            stats.outcome = "error_structured_output"
+            return None
+        stats.repaired = True
+        return repair_prompt(problem)
+    return None
 
 
 def _tool_round(

@@ -29,6 +29,7 @@ from .sse import SSEDecoder
 class _Delta(msgspec.Struct, gc=False):
     content: str | None = None
     tool_calls: Any = None  # rare: folded from the decoded JSON as it comes
+    refusal: str | None = None  # structured outputs: the model declined (content is null)
 
 
 class _Choice(msgspec.Struct, gc=False):
@@ -104,6 +105,7 @@ class TurnAccumulator:
         self.finish_reason: str | None = None
         self.usage: dict[str, Any] | None = None
         self.filtered: list[str] = []
+        self.refusal: list[str] = []
         self.started = False
 
     def add(self, chunk: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -132,6 +134,9 @@ class TurnAccumulator:
                 calls = delta.tool_calls
                 if calls:
                     self._add_tool_deltas(calls, events)
+                refusal = delta.refusal
+                if refusal:
+                    self.refusal.append(refusal)
             finish = choice.finish_reason
             if finish:
                 self.finish_reason = finish
@@ -224,6 +229,11 @@ class TurnAccumulator:
     def full_text(self) -> str:
         return "".join(self.text)
 
+    @property
+    def refusal_text(self) -> str:
+        """What the model said when it declined (structured outputs' ``refusal``)."""
+        return "".join(self.refusal)
+
     def tool_uses(self) -> list[ToolUseBlock]:
         """The turn's tool calls, arguments parsed to dicts (in the model's order)."""
         blocks = []
@@ -250,13 +260,15 @@ class TurnAccumulator:
         if text:
             content.append(TextBlock(text))
         content.extend(self.tool_uses())
+        stop = "refusal" if self.refusal else self.finish_reason
         return AssistantMessage(
-            content=content, model=self.model or fallback_model, stop_reason=self.finish_reason
+            content=content, model=self.model or fallback_model, stop_reason=stop
         )
 
     def openai_message(self, message: AssistantMessage) -> dict[str, Any]:
         """The assistant turn as the next request must carry it."""
-        out: dict[str, Any] = {"role": "assistant", "content": self.full_text or None}
+        text = self.full_text or self.refusal_text
+        out: dict[str, Any] = {"role": "assistant", "content": text or None}
         uses = [b for b in message.content if isinstance(b, ToolUseBlock)]
         if uses:
             out["tool_calls"] = [

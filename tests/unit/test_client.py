@@ -59,7 +59,9 @@ async def test_message_order_and_result() -> None:
     assert isinstance(result, ResultMessage)
     assert (result.subtype, result.is_error, result.num_turns) == ("success", False, 1)
     assert result.usage == {"input_tokens": 7, "output_tokens": 3, "total_tokens": 10}
-    assert result.total_cost_usd is None and result.duration_ms >= result.duration_api_ms >= 0
+    # the answer reports gpt-4o-2024-11-20: priced by the built-in table (2.50 / 10.00 per 1M)
+    assert result.total_cost_usd == pytest.approx((7 * 2.5 + 3 * 10.0) / 1e6)
+    assert result.duration_ms >= result.duration_api_ms >= 0
 
 
 async def test_conversation_memory_and_reset() -> None:

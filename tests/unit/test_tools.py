@@ -454,7 +454,8 @@ async def test_sdk_mcp_server_tools_are_prefixed_and_run() -> None:
 
 
 async def test_cost_is_none_without_a_price_for_the_deployment() -> None:
-    rec = Recorder(stream_response(text_chunks("hi")))
+    # no pricing for this deployment, and a reported model the built-in table does not know
+    rec = Recorder(stream_response(text_chunks("hi", model="gpt-35-turbo-0125")))
     async with rec.client(options(pricing={"gpt-4o": {"input": 1, "output": 1}})) as client:
         await client.query("hi")
         result = [m async for m in client.receive_response()][-1]
