@@ -93,28 +93,45 @@ def find_python(version: str) -> tuple[Path | None, list[str]]:
     return None, [f"python{version} on PATH", f"{pyenv_versions}/{version}.*"]
 
 
-def run_on(version: str, python: Path, workdir: Path) -> bool:
-    venv = workdir / f"venv-{version}"
-    bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    env.update(VIRTUAL_ENV=str(venv), PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}")
-    started = time.monotonic()
-    subprocess.run([str(python), "-m", "venv", str(venv)], check=True)
-    pip = [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "-e", ".[test]"]
-    installed = subprocess.run(pip, cwd=REPO, env=env, capture_output=True, text=True)
-    if installed.returncode != 0:
-        print(installed.stdout[-5000:], installed.stderr[-5000:], sep="\n")
-        print(f"::: Python {version}: pip install failed")
-        return False
-    install_s = time.monotonic() - started
-    tests = [str(bin_dir / "python"), "-m", "pytest", "-q", *TESTS]
-    result = subprocess.run(tests, cwd=REPO, env=env)
-    print(
-        f"::: Python {version} ({python}): {'passed' if result.returncode == 0 else 'FAILED'}"
-        f" (install {install_s:.0f} s, tests {time.monotonic() - started - install_s:.0f} s)",
-        flush=True,
-    )
-    return result.returncode == 0
+class Venv:
+    """A fresh venv of one Python version with the project installed (``-e .[test]``)."""
+
+    def __init__(self, version: str, python: Path, workdir: Path) -> None:
+        self.version, self.python = version, python
+        venv = workdir / f"venv-{version}"
+        self.bin = venv / ("Scripts" if os.name == "nt" else "bin")
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+        env.update(VIRTUAL_ENV=str(venv), PATH=f"{self.bin}{os.pathsep}{env.get('PATH', '')}")
+        self.env = env
+        self.started = time.monotonic()
+        self.install_s = 0.0
+        subprocess.run([str(python), "-m", "venv", str(venv)], check=True)  # seconds
+        # pip runs in the background, so that the versions install at the same time
+        pip = [str(self.bin / "python"), "-m", "pip", "install", "--quiet", "-e", ".[test]"]
+        self._log = workdir / f"pip-{version}.log"
+        with self._log.open("wb") as log:
+            self._install = subprocess.Popen(pip, cwd=REPO, env=env, stdout=log, stderr=log)
+
+    def installed(self) -> bool:
+        self._install.wait()
+        self.install_s = time.monotonic() - self.started
+        if self._install.returncode != 0:
+            print(self._log.read_text(errors="replace")[-8000:])
+            print(f"::: Python {self.version}: the install failed", flush=True)
+            return False
+        return True
+
+    def test(self) -> bool:
+        started = time.monotonic()
+        tests = [str(self.bin / "python"), "-m", "pytest", "-q", *TESTS]
+        result = subprocess.run(tests, cwd=REPO, env=self.env, check=False)
+        print(
+            f"::: Python {self.version} ({self.python}):"
+            f" {'passed' if result.returncode == 0 else 'FAILED'}"
+            f" (install {self.install_s:.0f} s, tests {time.monotonic() - started:.0f} s)",
+            flush=True,
+        )
+        return result.returncode == 0
 
 
 def main(argv: list[str]) -> int:
@@ -130,6 +147,7 @@ def main(argv: list[str]) -> int:
     versions = args.versions or sorted({supported[0], supported[-1]}, key=supported.index)
     ok = True
     with tempfile.TemporaryDirectory(prefix="jupyter-azure-ai-pythons-") as workdir:
+        venvs = []
         for version in versions:
             python, looked = find_python(version)
             if python is None:
@@ -137,8 +155,13 @@ def main(argv: list[str]) -> int:
                 print(f"::: Python {version}: ABSENT (looked for {', '.join(looked)}): {verdict}")
                 ok = ok and args.allow_missing
                 continue
-            print(f"::: Python {version}: {python}", flush=True)
-            ok = run_on(version, python, Path(workdir)) and ok
+            print(f"::: Python {version}: {python} (installing in a fresh venv)", flush=True)
+            venvs.append(Venv(version, python, Path(workdir)))
+        # the installs run together; the tests one version after the other (timing tests)
+        ready = [venv for venv in venvs if venv.installed()]
+        ok = ok and len(ready) == len(venvs)
+        for venv in ready:
+            ok = venv.test() and ok
     return 0 if ok else 1
 
 
