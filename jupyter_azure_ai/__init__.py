@@ -51,12 +51,17 @@ from .types import (
 
 if TYPE_CHECKING:
     from .client import AzureAgentClient
+    from .mapping import MapItem, azure_map, clear_cache, map_rows
     from .query import azure_query
     from .tools import SdkTool, ToolError, create_sdk_mcp_server, tool
 
 #: Public names whose modules import httpx/anyio: loaded on first access.
 _LAZY = {
     "AzureAgentClient": "client",
+    "MapItem": "mapping",
+    "azure_map": "mapping",
+    "clear_cache": "mapping",
+    "map_rows": "mapping",
     "azure_query": "query",
     "SdkTool": "tools",
     "ToolError": "tools",
@@ -112,6 +117,7 @@ __all__ = [
     "HookContext",
     "HookMatcher",
     "MCPServerError",
+    "MapItem",
     "Message",
     "ModelNotFoundError",
     "PermissionResult",
@@ -135,8 +141,11 @@ __all__ = [
     "UnauthorizedError",
     "UserMessage",
     "__version__",
+    "azure_map",
     "azure_query",
     "chat",
+    "clear_cache",
     "create_sdk_mcp_server",
+    "map_rows",
     "tool",
 ]

@@ -32,6 +32,12 @@ _MAX_DETAIL = 300
 _AADSTS = re.compile(r"AADSTS\d+:.*?(?:\.(?=\s)|$)")
 _HTTP_ERROR = re.compile(r"Authentication failed: HTTP Error: (\d{3})")
 _NO_AUTHORITY = re.compile(r"Unable to get authority configuration for (\S+?)\.?\s")
+_BODY_WAIT = re.compile(r"(?:retry after|try again in) (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
+
+NO_QUOTA_RETRY_AFTER_S = 120.0
+"""A 429 asking for a longer wait than this means "no quota" (Azure says 86,400 s on
+a zero-quota subscription): clients fail fast instead of sleeping (openai-python
+likewise does not retry past 120 s)."""
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
@@ -99,6 +105,13 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
     return max(0.0, when - time.time())
 
 
+def retry_after_from_body(message: str) -> float | None:
+    """The wait a 429 body names ("Please retry after 86400 seconds", "Try again in
+    2 seconds"), or None."""
+    match = _BODY_WAIT.search(message)
+    return float(match.group(1)) if match else None
+
+
 def error_from_response(
     status: int,
     headers: Mapping[str, str],
@@ -133,6 +146,11 @@ def error_from_response(
         )
     if status == 429:
         wait = retry_after_seconds(headers)
+        said = retry_after_from_body(message)
+        # The body wins when there is no header, or when it says "no quota" (86,400 s)
+        # next to a short header (both are seen on real 429s, azure-wire-2.md §3).
+        if said is not None and (wait is None or (said > NO_QUOTA_RETRY_AFTER_S and said > wait)):
+            wait = said
         hint = f"; retry after {wait:.0f} s" if wait is not None else ""
         return RateLimitError(f"Rate limited (429): {message}{hint}{rid}", retry_after=wait, **kw)
     if status == 400 and code == "content_filter" and isinstance(body, Mapping):
@@ -217,6 +235,7 @@ __all__ = [
     "error_from_exception",
     "error_from_response",
     "filtered_categories",
+    "retry_after_from_body",
     "retry_after_seconds",
     "scrub",
     "service_message",

@@ -17,6 +17,12 @@ httpx nests ``_send_handling_auth`` → ``_send_handling_redirects`` →
    ``Ocp-Apim-Subscription-Key`` to any host): the key and the token go only to the
    endpoint's own origin.
 5. ``_send_once`` — one POST, the response body left unread (it is a stream).
+
+``response_observer`` (a context variable) lets a caller see every response the retry
+layer receives — its status and headers, 2xx and failures alike — without a second
+send path: ``azure_map``'s limiter (``_internal/limiter.py``) sets it in each row's
+task to read ``x-ratelimit-remaining-*`` from answers that succeed, and runs its rows
+with ``max_retries=0`` so it owns the 429 waits itself (why: see limiter.py).
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import json
 import logging
 import random
 import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -95,6 +103,11 @@ class Capabilities:
 
 
 _CAPABILITIES: dict[str, Capabilities] = {}
+
+#: Called with each response the retry layer receives, in the task that sent it.
+response_observer: ContextVar[Callable[[httpx.Response], None] | None] = ContextVar(
+    "response_observer", default=None
+)
 
 
 @dataclass
@@ -204,6 +217,9 @@ class AzureHTTPTransport:
                     continue
                 raise error_from_exception(exc, secrets=self._all_secrets()) from exc
             response = sent.response
+            observe = response_observer.get()
+            if observe is not None:
+                observe(response)
             if response.is_success:
                 return response
             raw = await response.aread()

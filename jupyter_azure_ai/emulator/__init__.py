@@ -31,6 +31,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .app import create_app, install_log_filter
 from .certs import CertFiles, ensure_certs
+from .quota import DEFAULT_LATENCY_S, Limits, Quotas
 from .state import EmulatorState, RequestRecord, Stats
 
 __all__ = [
@@ -127,6 +128,24 @@ class Emulator:
     def reset(self) -> None:
         """Forget counters, fault counts and revocations (tests call it between tests)."""
         self._state.reset()
+
+    def rate_limit(
+        self,
+        deployment: str,
+        *,
+        rpm: int,
+        tpm: int,
+        burst_s: float = 10.0,
+        latency_s: float = DEFAULT_LATENCY_S,
+    ) -> None:
+        """Give ``deployment`` a quota (requests and tokens per minute; see ``quota.py``);
+        it answers like ``gpt-4`` within it and 429 beyond it."""
+        self._state.quotas.configure(deployment, Limits(rpm, tpm, burst_s, latency_s))
+
+    @property
+    def quotas(self) -> Quotas:
+        """Admitted / refused counts of the rate-limited deployments."""
+        return self._state.quotas
 
     def revoke_tokens(self) -> None:
         """Make every token issued so far invalid: APIM then answers 401 Invalid JWT."""

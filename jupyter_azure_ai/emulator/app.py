@@ -14,6 +14,7 @@ import hmac
 import json
 import logging
 import math
+import re
 import time
 import uuid
 from typing import Any
@@ -26,10 +27,13 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import entra, scenarios
+from . import entra, quota, scenarios
 from .scenarios import Reply
 from .state import EmulatorState, RequestRecord
 from .wire import Answer, ConnectionCut, content_filter_body
+
+_PROMPT_FAULT = re.compile(r"\[emulator-fault:([\w*.-]+)\]")
+"""``[emulator-fault:<name>]`` in a prompt: that request faults as with the header."""
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -162,7 +166,10 @@ async def _chat(state: EmulatorState, request: Request) -> Response:
         )
     fault_deployment = deployment.startswith(scenarios.FAULT_PREFIX)
     paced_deployment = scenarios.paced_deployment(deployment)
-    if deployment not in scenarios.DEPLOYMENTS and not fault_deployment and not paced_deployment:
+    limits = state.quotas.limits(deployment)
+    no_quota = deployment == quota.NO_QUOTA_DEPLOYMENT
+    known = limits is not None or no_quota or fault_deployment or paced_deployment
+    if deployment not in scenarios.DEPLOYMENTS and not known:
         return _oai_error(
             404,
             "DeploymentNotFound",
@@ -170,6 +177,9 @@ async def _chat(state: EmulatorState, request: Request) -> Response:
             "deployment within the last 5 minutes, please wait a moment and try again.",
         )
     fault_text = request.headers.get("x-emulator-fault")
+    if fault_text is None:  # one row of a map_rows run can ask for a fault in its prompt
+        marked = _PROMPT_FAULT.search(json.dumps(body.get("messages")))
+        fault_text = marked.group(1) if marked else None
     if fault_text is None and fault_deployment:
         fault_text = deployment.removeprefix(scenarios.FAULT_PREFIX)
     messages = body.get("messages")
@@ -184,6 +194,23 @@ async def _chat(state: EmulatorState, request: Request) -> Response:
             "max_tokens",
             "unsupported_parameter",
         )
+    if no_quota:
+        body_429 = quota.rate_limited_body(api_version or "v1", "token", 86400)
+        return _json(body_429, 429, quota.no_quota_headers())
+    quota_headers: dict[str, str] = {}
+    if limits is not None:
+        admission = state.quotas.admit(deployment, limits, quota.charge(body))
+        if admission.wait_s is not None:
+            seconds = math.ceil(admission.wait_s)
+            headers = {
+                **admission.headers,
+                "retry-after": str(seconds),
+                "retry-after-ms": str(math.ceil(admission.wait_s * 1000)),
+            }
+            body_429 = quota.rate_limited_body(api_version or "v1", admission.which, seconds)
+            return _json(body_429, 429, headers)
+        quota_headers = admission.headers
+        await asyncio.sleep(limits.latency_s)
     fault: str | None = None
     if fault_text is not None:
         try:
@@ -223,8 +250,11 @@ async def _chat(state: EmulatorState, request: Request) -> Response:
     model = scenarios.DEPLOYMENTS.get(deployment, scenarios.DEPLOYMENTS["gpt-4"])
     answer = Answer(body, model, reply, fault)
     if body.get("stream"):
-        return answer.stream(0.05 if delay_s is None else delay_s, shape)
-    return answer.complete()
+        response = answer.stream(0.05 if delay_s is None else delay_s, shape)
+    else:
+        response = answer.complete()
+    response.headers.update(quota_headers)
+    return response
 
 
 # --- Wiring -------------------------------------------------------------------------

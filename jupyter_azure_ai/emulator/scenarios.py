@@ -4,7 +4,9 @@ Replies depend only on the request, so tests and demos can assert exact text:
 "capital of France" → **Paris**, "haiku" → a 3-line haiku, "hello" → a greeting,
 "... N words ..." → a long Markdown essay of N words (N <= 20,000; for load tests),
 "Repeat verbatim:" then any text → that text exactly (a model repeating what it read:
-the rendering tests' payloads), anything else → a Markdown answer quoting the prompt
+the rendering tests' payloads), a prompt mentioning "sentiment" → ``positive``,
+``negative`` or ``neutral`` from the telling words in it (``map_rows`` demos),
+anything else → a Markdown answer quoting the prompt
 (heading, bullets, a fenced code block) ending with "(turn N of this conversation)",
 N = number of user messages.
 When ``tools`` are offered and the prompt names one (or asks for weather and a tool
@@ -273,6 +275,8 @@ def _text_answer(prompt: str, turn: int, deployment: str) -> str:
     essay = _ESSAY.search(lowered)
     if essay:
         return _essay(min(int(essay.group(1)), MAX_ESSAY_WORDS))
+    if "sentiment" in lowered:
+        return sentiment(lowered)
     if re.search(r"\b(hello|hi|hey)\b", lowered):
         return "Hello! 👋 I'm the local Azure OpenAI emulator. How can I help you today?"
     quoted = " ".join(prompt.split())
@@ -296,6 +300,59 @@ _SENTENCE_TEXT = (
     " and the quota before any request reaches a deployment."
 )
 _SENTENCE = _SENTENCE_TEXT.split(" ")
+
+
+_POSITIVE = frozenset(
+    [
+        "love",
+        "loved",
+        "great",
+        "excellent",
+        "good",
+        "happy",
+        "fast",
+        "helpful",
+        "recommend",
+        "perfect",
+        "amazing",
+        "easy",
+        "friendly",
+        "works",
+        "quick",
+        "delighted",
+        "fantastic",
+    ]
+)
+_NEGATIVE = frozenset(
+    [
+        "hate",
+        "hated",
+        "terrible",
+        "bad",
+        "slow",
+        "broken",
+        "awful",
+        "refund",
+        "worst",
+        "disappointed",
+        "poor",
+        "rude",
+        "late",
+        "crashed",
+        "crashes",
+        "never",
+        "useless",
+    ]
+)
+
+
+def sentiment(lowered: str) -> str:
+    """A prompt asking for a sentiment: "positive", "negative" or "neutral", by counting
+    telling words in it (the label words themselves, as in "positive or negative", do
+    not count) — a deterministic stand-in for a classifier, for demos of ``map_rows``."""
+    words = re.findall(r"[a-z']+", lowered)
+    score = sum(w in _POSITIVE for w in words) - sum(w in _NEGATIVE for w in words)
+    return "positive" if score > 0 else "negative" if score < 0 else "neutral"
 
 
 def _essay(words: int) -> str:

@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from .quota import Quotas
 from .scenarios import FaultSpec
 
 
@@ -62,6 +63,7 @@ class EmulatorState:
         self._tokens: dict[str, float] = {}
         self._revoked: set[str] = set()
         self._fault_counts: dict[str, int] = {}
+        self.quotas = Quotas()
 
     def issue_token(self, audience: str) -> str:
         now = int(time.time())
@@ -106,6 +108,7 @@ class EmulatorState:
             self.stats.token_requests = 0
             self.stats.chat_requests = 0
             self.stats.requests.clear()
+        self.quotas.reset()
 
 
 def _b64(data: bytes) -> str:

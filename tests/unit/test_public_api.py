@@ -24,6 +24,7 @@ EXPECTED = [
     "HookContext",
     "HookMatcher",
     "MCPServerError",
+    "MapItem",
     "Message",
     "ModelNotFoundError",
     "PermissionResult",
@@ -47,9 +48,12 @@ EXPECTED = [
     "UnauthorizedError",
     "UserMessage",
     "__version__",
+    "azure_map",
     "azure_query",
     "chat",
+    "clear_cache",
     "create_sdk_mcp_server",
+    "map_rows",
     "tool",
 ]
 
