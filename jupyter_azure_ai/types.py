@@ -53,6 +53,8 @@ CanUseTool: TypeAlias = Callable[
 
 
 class HookContext(TypedDict):
+    """What a hook gets besides its input: ``signal`` (reserved, always None here)."""
+
     signal: Any | None
 
 
@@ -79,17 +81,24 @@ class HookMatcher:
 
 @dataclass
 class TextBlock:
+    """Text the model wrote (Markdown, untrusted)."""
+
     text: str
 
 
 @dataclass
 class ThinkingBlock:
+    """Reasoning text (Claude SDK shape; Azure chat completions do not send it)."""
+
     thinking: str
     signature: str = ""
 
 
 @dataclass
 class ToolUseBlock:
+    """A tool call the model asked for: ``id`` (the call id), ``name``, ``input`` (the
+    parsed JSON arguments)."""
+
     id: str
     name: str
     input: dict[str, Any]
@@ -97,6 +106,9 @@ class ToolUseBlock:
 
 @dataclass
 class ToolResultBlock:
+    """What a tool returned for call ``tool_use_id``; ``is_error`` when it failed (the
+    model sees the text and may try again)."""
+
     tool_use_id: str
     content: str | list[dict[str, Any]] | None = None
     is_error: bool | None = None
@@ -110,12 +122,19 @@ ContentBlock: TypeAlias = TextBlock | ThinkingBlock | ToolUseBlock | ToolResultB
 
 @dataclass
 class UserMessage:
+    """A prompt (``content`` a str), or the results of a round of tool calls (a list of
+    ``ToolResultBlock``)."""
+
     content: str | list[ContentBlock]
     parent_tool_use_id: str | None = None
 
 
 @dataclass
 class AssistantMessage:
+    """One model turn: its ``TextBlock`` and ``ToolUseBlock``s; ``model`` as the service
+    reported it; ``stop_reason`` the turn's finish reason (``"interrupted"`` when
+    stopped)."""
+
     content: list[ContentBlock]
     model: str
     parent_tool_use_id: str | None = None
@@ -124,12 +143,20 @@ class AssistantMessage:
 
 @dataclass
 class SystemMessage:
+    """SDK information: ``subtype="init"`` first, ``data`` holding model, api_version,
+    session_id, tools, MCP servers, cwd (never a secret)."""
+
     subtype: str
     data: dict[str, Any]
 
 
 @dataclass
 class ResultMessage:
+    """The last message of an answer: ``subtype`` (``"success"``, ``"interrupted"``,
+    ``"error_max_turns"``, ...), ``is_error``, timings in ms, ``num_turns`` (model turns),
+    ``usage`` (``input_tokens``, ``output_tokens``, ...), ``total_cost_usd`` (None when no
+    price is known), ``result`` (the final text)."""
+
     subtype: str
     duration_ms: int
     duration_api_ms: int
@@ -145,6 +172,10 @@ class ResultMessage:
 
 @dataclass
 class StreamEvent:
+    """With ``include_partial_messages``: one Claude-shaped event per delta, e.g.
+    ``{"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta",
+    "text": "Par"}}``."""
+
     uuid: str
     session_id: str
     event: dict[str, Any]
