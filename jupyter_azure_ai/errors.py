@@ -13,7 +13,9 @@
      └── APIStatusError                (status_code, request_id, body)
           ├── ModelNotFoundError       "Model not found: deployment '<name>' ..."
           ├── RateLimitError           (retry_after)
-          └── ContentFilterError       (categories: which filters fired)
+          ├── ContentFilterError       (categories: which filters fired)
+          └── ContextWindowError       (window, requested: the prompt does not fit the
+                                        deployment's context window on its own)
 
 Every message is one line. Secrets (client secret, subscription key, access token)
 are scrubbed before any text from outside reaches a message.
@@ -119,6 +121,32 @@ class ContentFilterError(APIStatusError):
         self.where = where
 
 
+class ContextWindowError(APIStatusError):
+    """The prompt does not fit the deployment's context window (``context_length_exceeded``).
+
+    The SDK handles Azure's 400 itself, by leaving out earlier exchanges and asking
+    again (api.md §7); you see this error only when the prompt does not fit on its own.
+    ``window``: the deployment's context window in tokens; ``requested``: the tokens
+    asked for (the prompt with the system prompt and tool definitions, plus
+    ``completion``, the room kept for the answer: ``max_tokens``). Each is ``None`` when
+    the service did not say.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        window: int | None = None,
+        requested: int | None = None,
+        completion: int | None = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(message, **kw)
+        self.window = window
+        self.requested = requested
+        self.completion = completion
+
+
 __all__ = [
     "APIStatusError",
     "AuthenticationError",
@@ -126,6 +154,7 @@ __all__ = [
     "CLIConnectionError",
     "ConfigurationError",
     "ContentFilterError",
+    "ContextWindowError",
     "MCPServerError",
     "ModelNotFoundError",
     "RateLimitError",

@@ -46,6 +46,7 @@ DEFAULT_API_VERSION = "2024-10-21"
 PUBLIC_CLOUD_AUTHORITY = "https://login.microsoftonline.com"
 DEFAULT_TIMEOUT = 600.0
 DEFAULT_MAX_TURNS = 10
+DEFAULT_MAX_HISTORY_TOKENS = 16_000
 
 BUILTIN_TOOLS = ("Read", "Write", "Edit", "Glob", "Grep")
 """File tools ``allowed_tools`` can switch on; all are confined to ``cwd``."""
@@ -92,6 +93,10 @@ class AzureOpenAIOptions:
         temperature: 0.0-2.0, or None for the deployment's default.
         system_prompt: the system message.
         max_turns: the most model turns of one query's tool loop (default 10).
+        max_history_tokens: the most the earlier exchanges of a conversation may add
+            to a request, in the service's tokens (default 16,000; ``None``: no limit;
+            ``0``: the prompt alone). The oldest whole exchanges are left out first;
+            ``history`` keeps them all (api.md §7, ``_internal/history.py``).
         api_version: the Azure OpenAI ``api-version`` (ignored on ``/v1`` endpoints).
         include_partial_messages: also yield a ``StreamEvent`` per delta.
         timeout: seconds for one request (None: no limit).
@@ -150,6 +155,7 @@ class AzureOpenAIOptions:
     can_use_tool: CanUseTool | None = None
     hooks: dict[str, list[HookMatcher]] | None = None
     pricing: dict[str, dict[str, float]] | None = None
+    max_history_tokens: int | None = DEFAULT_MAX_HISTORY_TOKENS
     output_format: Any = None
 
     def __post_init__(self) -> None:
@@ -341,6 +347,7 @@ class QuerySettings:
     timeout: float | None = DEFAULT_TIMEOUT
     max_retries: int = 2
     pricing: Mapping[str, Mapping[str, float]] | None = field(default=None, hash=False)
+    max_history_tokens: int | None = DEFAULT_MAX_HISTORY_TOKENS
     output_format: Any = field(default=None, hash=False)
 
     def __post_init__(self) -> None:
@@ -365,6 +372,7 @@ class QuerySettings:
             )
         _check_int(v, "max_turns", owner, minimum=1, optional=True)
         _check_int(v, "max_retries", owner, minimum=0)
+        _check_int(v, "max_history_tokens", owner, minimum=0, optional=True)
         timeout = v["timeout"]
         if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
             raise ConfigurationError(f"{owner}.timeout must be > 0 seconds, got {timeout}")

@@ -9,6 +9,9 @@ from the messages, so a new message kind is taught here once. The view knows:
   way (a turn whose deltas were seen does not repeat its text at the end);
 - a tool call is shown when its result arrives, paired with the call that asked for it
   (the agent loop already ran it);
+- a ``SystemMessage`` of subtype ``"history_bounded"`` says earlier exchanges were not
+  sent with this prompt (``max_history_tokens``, or the context window): ``LeftOut``,
+  whose ``note`` the cell's footer and the panel's status show;
 - the ``ResultMessage`` ends one answer.
 
 No Jupyter import here: the command line uses it too.
@@ -26,6 +29,7 @@ from .types import (
     Message,
     ResultMessage,
     StreamEvent,
+    SystemMessage,
     TextBlock,
     ToolResultBlock,
     ToolUseBlock,
@@ -68,7 +72,20 @@ class Finished:
         return self.result.subtype == "interrupted"
 
 
-ViewEvent: TypeAlias = Prompt | Text | ToolCall | Finished
+@dataclass(frozen=True)
+class LeftOut:
+    """This prompt was sent without the ``count`` oldest exchanges (all are kept in the
+    history; only what is sent is bounded)."""
+
+    count: int
+
+    @property
+    def note(self) -> str:
+        """``"3 earlier exchanges left out"`` (for a footer or a status line)."""
+        return f"{self.count} earlier exchange{'s' if self.count != 1 else ''} left out"
+
+
+ViewEvent: TypeAlias = Prompt | Text | ToolCall | LeftOut | Finished
 
 
 class MessageView:
@@ -105,6 +122,9 @@ class MessageView:
                         str(block.content),
                         bool(block.is_error),
                     )
+        elif isinstance(message, SystemMessage):
+            if message.subtype == "history_bounded":
+                yield LeftOut(int(message.data.get("left_out", 0)))
         elif isinstance(message, ResultMessage):
             yield Finished(message)
 
@@ -143,7 +163,7 @@ def exchanges(messages: Iterable[Message]) -> list[Exchange]:
                 out[-1].text += event.text
             elif isinstance(event, ToolCall):
                 out[-1].tools.append(event)
-            else:
+            elif isinstance(event, Finished):
                 out[-1].result = event.result
     return out
 
@@ -151,6 +171,7 @@ def exchanges(messages: Iterable[Message]) -> list[Exchange]:
 __all__ = [
     "Exchange",
     "Finished",
+    "LeftOut",
     "MessageView",
     "Prompt",
     "Text",

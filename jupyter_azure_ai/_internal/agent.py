@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import anyio
 
+from ..errors import ContextWindowError
 from ..options import QuerySettings, ToolSettings
 from ..pricing import cost_usd
 from ..structured import AnswerProblem, OutputFormat, compile_output_format, repair_prompt
@@ -25,12 +26,14 @@ from ..types import (
     ContentBlock,
     Message,
     StreamEvent,
+    SystemMessage,
     TextBlock,
     ToolResultBlock,
     ToolUseBlock,
     UserMessage,
 )
-from .failures import completion_filtered
+from . import history
+from .failures import completion_filtered, prompt_too_long
 from .stream import TurnAccumulator, read_turn, usage_to_claude
 from .tool_calls import ToolSet, interrupted_result, run_tool_calls
 from .transport import AzureHTTPTransport
@@ -82,6 +85,7 @@ class RunStats:
     usage: dict[str, int] = field(default_factory=dict)
     final_text: str = ""
     hit_max_turns: bool = False
+    left_out: int = 0  # earlier exchanges not sent (max_history_tokens, context window)
     model: str = ""  # as the service reported it (prices are found by it)
     structured_output: Any = None
     outcome: str | None = None  # an error subtype the loop ended with (structured output)
@@ -121,6 +125,7 @@ async def run(
     )
     max_turns = settings.turns
     partial = settings.include_partial_messages
+    start = history.current_start(conversation)  # this query's prompt: always sent
 
     while True:
         if stats.num_turns >= max_turns:
@@ -128,10 +133,14 @@ async def run(
             return
         stats.num_turns += 1
         acc = TurnAccumulator(partial=partial)
-        body = transport.body(system + conversation, settings, **extra)
         started = time.perf_counter()
         try:
-            response = await interrupter.call(transport.open_chat, body, settings)
+            response, sent = await _open_bounded(
+                transport, settings, system, conversation, start, extra, interrupter
+            )
+            if sent.selection.left_out > stats.left_out:
+                stats.left_out = sent.selection.left_out
+                yield _bounded_note(sent, settings)
             try:
                 async for event in read_turn(response, acc, interrupter.next_step):
                     yield StreamEvent(str(uuid.uuid4()), session_id, event)
@@ -150,6 +159,7 @@ async def run(
         finally:
             stats.api_seconds += time.perf_counter() - started
             stats.add_usage(acc.usage)
+        _calibrate(transport, model, acc.usage, sent)
         message = acc.message(model)
         conversation.append(acc.openai_message(message))
         stats.final_text = acc.full_text
@@ -200,6 +210,93 @@ def _settle(
         stats.repaired = True
         return repair_prompt(problem)
     return None
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """What one request carried of the conversation, and its estimated size."""
+
+    selection: history.Selection
+    estimate: int  # history.estimate of the whole request, before scaling
+    window: int | None
+
+
+async def _open_bounded(
+    transport: AzureHTTPTransport,
+    settings: QuerySettings,
+    system: list[dict[str, Any]],
+    conversation: list[dict[str, Any]],
+    start: int,
+    extra: dict[str, Any],
+    interrupter: Interrupter,
+) -> tuple[Any, _Sent]:
+    """Open a turn's stream with the conversation bounded (api.md §7): at most
+    ``max_history_tokens`` of earlier exchanges, fitted to the deployment's context window
+    when one is known. A ``context_length_exceeded`` answer teaches the window (for the
+    deployment, in ``transport.capabilities``) and the request is fitted and sent once more.
+    """
+    model = settings.model
+    known = transport.capabilities
+    specs = extra.get("tools") or ()
+    fixed = history.estimate(system, tools=specs)
+    retried = False
+    while True:
+        scale = known.token_scale.get(model, 1.0)
+        window = known.context_windows.get(model)
+        room = None
+        if window is not None:
+            room = history.room_in_window(window, settings.max_tokens, round(fixed * scale))
+        chosen = history.select(
+            conversation, settings.max_history_tokens, start=start, scale=scale, room=room
+        )
+        messages = system + chosen.messages
+        sent = _Sent(chosen, history.estimate(messages, tools=specs), window)
+        body = transport.body(messages, settings, **extra)
+        try:
+            return await interrupter.call(transport.open_chat, body, settings), sent
+        except ContextWindowError as exc:
+            if exc.window is None:
+                raise
+            known.context_windows[model] = exc.window
+            said = None if exc.requested is None else exc.requested - (exc.completion or 0)
+            if said is not None:  # the 400 counted what was sent: calibrate with it
+                known.token_scale[model] = history.calibrated_scale(said, sent.estimate)
+            scale = known.token_scale.get(model, 1.0)
+            room = history.room_in_window(exc.window, settings.max_tokens, round(fixed * scale))
+            alone = history.select(conversation, 0, start=start, scale=scale, room=room)
+            prompt = round(fixed * scale) + alone.current_tokens
+            if retried:
+                if chosen.messages != conversation[start:]:
+                    raise  # earlier exchanges were sent: the estimate was off, say it raw
+                prompt = said or prompt  # nothing but the prompt was sent: exact
+            if retried or not alone.fits:
+                raise prompt_too_long(model, prompt, exc.window, settings.max_tokens, exc) from None
+            retried = True
+
+
+def _bounded_note(sent: _Sent, settings: QuerySettings) -> SystemMessage:
+    """``SystemMessage(subtype="history_bounded")``: earlier exchanges were left out."""
+    return SystemMessage(
+        "history_bounded",
+        {
+            "type": "system",
+            "subtype": "history_bounded",
+            "left_out": sent.selection.left_out,
+            "earlier_tokens": sent.selection.earlier_tokens,
+            "max_history_tokens": settings.max_history_tokens,
+            "context_window": sent.window,
+        },
+    )
+
+
+def _calibrate(
+    transport: AzureHTTPTransport, model: str, usage: dict[str, Any] | None, sent: _Sent
+) -> None:
+    """Learn how the service counts from the answer's ``usage.prompt_tokens``."""
+    reported = (usage or {}).get("prompt_tokens")
+    if isinstance(reported, int) and reported > 0:
+        scale = history.calibrated_scale(reported, sent.estimate)
+        transport.capabilities.token_scale[model] = scale
 
 
 def _tool_round(

@@ -23,6 +23,7 @@ from ..errors import (
     AzureOpenAIError,
     CLIConnectionError,
     ContentFilterError,
+    ContextWindowError,
     ModelNotFoundError,
     RateLimitError,
     UnauthorizedError,
@@ -32,6 +33,12 @@ _MAX_DETAIL = 300
 _AADSTS = re.compile(r"AADSTS\d+:.*?(?:\.(?=\s)|$)")
 _HTTP_ERROR = re.compile(r"Authentication failed: HTTP Error: (\d{3})")
 _NO_AUTHORITY = re.compile(r"Unable to get authority configuration for (\S+?)\.?\s")
+# Azure's context_length_exceeded, in its two forms (azure-wire-2.md §7b).
+_WINDOW = re.compile(r"maximum context length is (\d+) tokens", re.IGNORECASE)
+_RESULTED = re.compile(r"messages resulted in (\d+) tokens", re.IGNORECASE)
+_REQUESTED = re.compile(
+    r"requested (\d+) tokens \((\d+) in the messages, (\d+) in the completion\)", re.IGNORECASE
+)
 _BODY_WAIT = re.compile(r"(?:retry after|try again in) (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
 
 NO_QUOTA_RETRY_AFTER_S = 120.0
@@ -127,8 +134,8 @@ def error_from_response(
     """
     secrets = tuple(secrets)
     body = _parse_body(raw_body)
-    code, message = service_message(body)
-    message = scrub(message, secrets) or f"HTTP {status}"
+    code, raw_message = service_message(body)
+    message = scrub(raw_message, secrets) or f"HTTP {status}"
     request_id = headers.get("apim-request-id") or headers.get("x-ms-request-id")
     rid = f" (request id {request_id})" if request_id else ""
     if detour:
@@ -162,8 +169,47 @@ def error_from_response(
             where="prompt",
             **kw,
         )
+    if status == 400 and (code == "context_length_exceeded" or _WINDOW.search(raw_message)):
+        return _context_window(raw_message, message + rid, kw)
     label = f"{code}: " if code and code != str(status) else ""
     return APIStatusError(f"HTTP {status} from Azure OpenAI: {label}{message}{rid}", **kw)
+
+
+def _context_window(raw: str, message: str, kw: dict[str, Any]) -> ContextWindowError:
+    """Azure's ``context_length_exceeded``: the numbers are only in the message text."""
+    window = _WINDOW.search(raw)
+    requested = _REQUESTED.search(raw)
+    resulted = _RESULTED.search(raw)
+    total: int | None = None
+    completion: int | None = None
+    if requested:
+        total, completion = int(requested.group(1)), int(requested.group(3))
+    elif resulted:
+        total = int(resulted.group(1))
+    return ContextWindowError(
+        f"Context window exceeded: {message}",
+        window=int(window.group(1)) if window else None,
+        requested=total,
+        completion=completion,
+        **kw,
+    )
+
+
+def prompt_too_long(
+    deployment: str, prompt_tokens: int, window: int, completion: int, cause: ContextWindowError
+) -> ContextWindowError:
+    """The one line for a prompt that does not fit the context window on its own."""
+    return ContextWindowError(
+        f"Prompt too long: about {prompt_tokens:,} tokens on its own, and deployment"
+        f" '{deployment}' has a context window of {window:,} tokens ({completion:,} of them"
+        " kept for the answer, max_tokens); shorten the prompt or lower max_tokens",
+        window=window,
+        requested=prompt_tokens + completion,
+        completion=completion,
+        status_code=cause.status_code,
+        request_id=cause.request_id,
+        body=cause.body,
+    )
 
 
 def error_from_exception(exc: BaseException, *, secrets: Iterable[str] = ()) -> CLIConnectionError:
@@ -235,6 +281,7 @@ __all__ = [
     "error_from_exception",
     "error_from_response",
     "filtered_categories",
+    "prompt_too_long",
     "retry_after_from_body",
     "retry_after_seconds",
     "scrub",

@@ -92,6 +92,13 @@ class Capabilities:
     completion_tokens: set[str] = field(default_factory=set)
     """Deployments that reject ``max_tokens`` and want ``max_completion_tokens``."""
 
+    context_windows: dict[str, int] = field(default_factory=dict)
+    """Context windows (tokens) that ``context_length_exceeded`` answers stated, so later
+    requests to that deployment are fitted before they are sent (``agent.py``)."""
+    token_scale: dict[str, float] = field(default_factory=dict)
+    """Per deployment: the service's prompt tokens over ``history.estimate``'s, from the
+    last answer's ``usage.prompt_tokens``."""
+
     def token_limit_field(self, model: str) -> str:
         return "max_completion_tokens" if model in self.completion_tokens else "max_tokens"
 

@@ -38,6 +38,8 @@ def describe(exc: BaseException) -> MagicError:
         return MagicError("deployment", msg, "%azure config model=<your deployment name>")
     if isinstance(exc, errors.ContentFilterError):
         return MagicError("content filter", msg, "rephrase the prompt")
+    if isinstance(exc, errors.ContextWindowError):
+        return MagicError("context window", msg)
     if isinstance(exc, errors.RateLimitError):
         wait = f"retry in {exc.retry_after:.0f} s" if exc.retry_after is not None else "retry later"
         return MagicError("rate limit", msg, wait)

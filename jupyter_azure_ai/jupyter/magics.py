@@ -24,7 +24,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from ..errors import ConfigurationError
 from ..options import AzureOpenAIOptions
 from ..types import ResultMessage
-from ..view import Finished, MessageView, exchanges
+from ..view import Finished, LeftOut, MessageView, exchanges
 from .context import interpolate
 from .display import AnswerOutput, footer, show_footer
 from .error_line import SHOWN_AS_ONE_LINE, MagicError, describe
@@ -91,6 +91,7 @@ class Answer:
 
     result: ResultMessage | None = None
     cancelled: bool = False
+    left_out: LeftOut | None = None  # earlier exchanges not sent with this prompt
 
 
 @magics_class
@@ -144,6 +145,8 @@ class AzureMagics(Magics, AzureSettings):
             notes.append(f"context truncated: {', '.join(filled.truncated)}")
         if answer.cancelled:
             notes.append("Cancelled")
+        if answer.left_out is not None:
+            notes.append(answer.left_out.note)
         result = answer.result
         show_footer(
             footer(
@@ -192,6 +195,8 @@ class AzureMagics(Magics, AzureSettings):
                     if isinstance(event, Finished):
                         answer.result = event.result
                         answer.cancelled = answer.cancelled or event.stopped
+                    elif isinstance(event, LeftOut):
+                        answer.left_out = event
                     else:
                         output.add(event)
                 output.tick()

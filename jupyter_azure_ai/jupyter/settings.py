@@ -26,6 +26,10 @@ from ..options import SECRET_FIELDS, AzureOpenAIOptions
 SECRET_NAMES = SECRET_FIELDS | {"subscription_key"}
 #: Accepted spellings of a setting in ``%azure config``.
 ALIASES = {"system_prompt": "system"}
+#: The trait value of "no limit" for an option whose ``None`` means that (``None`` as a
+#: trait means "not set": the environment or default applies).
+UNLIMITED = -1
+_NO_LIMIT_WORDS = ("none", "unlimited", "off")
 
 
 def _opt(trait: Any, option: str) -> Any:
@@ -62,6 +66,15 @@ class AzureSettings(Configurable):
         ),
         "pricing",
     )
+    max_history_tokens = _opt(
+        CInt(
+            None,
+            allow_none=True,
+            help="most tokens of earlier exchanges sent with a prompt (default 16000;"
+            " 0: the prompt alone; -1 or none: no limit)",
+        ),
+        "max_history_tokens",
+    ).tag(unlimited=UNLIMITED)
     format = Enum(["markdown", "text"], "markdown", help="answer display").tag(config=True)
     stream = Bool(True, help="stream answers as they arrive").tag(config=True)
     context_rows = CInt(5, help="head/tail rows of a DataFrame put in a prompt").tag(config=True)
@@ -79,12 +92,14 @@ class AzureSettings(Configurable):
         for name, trait in self.traits(option=lambda o: o is not None).items():
             value = getattr(self, name)
             if value is not None:
-                overrides[trait.metadata["option"]] = value
+                no_limit = "unlimited" in trait.metadata and value == trait.metadata["unlimited"]
+                overrides[trait.metadata["option"]] = None if no_limit else value
         overrides.update({k: v for k, v in line.items() if v is not None})
         return AzureOpenAIOptions.from_env(**overrides)
 
     def set_from_text(self, pairs: list[str]) -> None:
-        """Apply ``key=value`` words (``%azure config``); ``key=`` or ``key=none`` unsets.
+        """Apply ``key=value`` words (``%azure config``); ``key=`` or ``key=none`` unsets
+        (but ``max_history_tokens=none`` means no limit, as ``None`` does in the options).
 
         Raises ``ConfigurationError`` naming the first bad word; nothing after it changes.
         """
@@ -104,7 +119,10 @@ class AzureSettings(Configurable):
                     f"unknown setting {pair!r}: write key=value with one of {known}"
                 )
             try:
-                if value.strip().lower() in ("none", ""):
+                word = value.strip().lower()
+                if "unlimited" in trait.metadata and word in _NO_LIMIT_WORDS:
+                    setattr(self, key, trait.metadata["unlimited"])
+                elif word in ("none", ""):
                     setattr(self, key, None if trait.allow_none else trait.default_value)
                 else:
                     setattr(self, key, trait.from_string(value))

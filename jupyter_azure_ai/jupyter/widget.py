@@ -43,7 +43,7 @@ import traitlets
 from ..client import AzureAgentClient
 from ..options import AzureOpenAIOptions
 from ..types import Message, ResultMessage
-from ..view import Finished, MessageView, Text, ToolCall, exchanges
+from ..view import Finished, LeftOut, MessageView, Text, ToolCall, exchanges
 from .display import footer
 from .error_line import SHOWN_AS_ONE_LINE, describe
 from .runtime import Runtime, get_runtime
@@ -198,6 +198,7 @@ class ChatWidget(anywidget.AnyWidget):
         pending: list[str] = []
         last = time.monotonic()
         result: ResultMessage | None = None
+        left_out: LeftOut | None = None
         status = "✗ stopped before an answer"
 
         def flush() -> None:
@@ -217,10 +218,16 @@ class ChatWidget(anywidget.AnyWidget):
                     elif isinstance(event, ToolCall):
                         flush()
                         self._post(partial(self.send, {"type": "tool", **_tool_entry(event)}))
+                    elif isinstance(event, LeftOut):
+                        left_out = event
                     elif isinstance(event, Finished):
                         result = event.result
             flush()
-            note = "Stopped" if result is not None and result.subtype == "interrupted" else ""
+            stopped = result is not None and result.subtype == "interrupted"
+            notes = ["Stopped"] if stopped else []
+            if left_out is not None:
+                notes.append(left_out.note)
+            note = " · ".join(notes)
             status = footer(
                 options.model,
                 result.usage if result else None,

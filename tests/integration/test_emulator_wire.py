@@ -326,10 +326,11 @@ def test_stream_event_order(
         "logprobs": None,
     }
     usage = events[-2]["usage"]
+    # 7 words and marks, 3 for the message, 3 for the reply's priming
     assert (usage["prompt_tokens"], usage["completion_tokens"], usage["total_tokens"]) == (
-        6,
+        13,
         17,
-        23,
+        30,
     )
     ids = {e["id"] for e in events[1:-1]}
     assert len(ids) == 1 and ids.pop().startswith("chatcmpl-")

@@ -20,6 +20,7 @@ EXPECTED = [
     "ConnectionSettings",
     "ContentBlock",
     "ContentFilterError",
+    "ContextWindowError",
     "HookCallback",
     "HookContext",
     "HookMatcher",
@@ -69,7 +70,8 @@ def test_error_tree() -> None:
     assert issubclass(j.AuthenticationError, j.CLIConnectionError)
     assert issubclass(j.UnauthorizedError, j.CLIConnectionError)
     assert issubclass(j.CLIConnectionError, j.AzureOpenAIError)
-    for cls in (j.ModelNotFoundError, j.RateLimitError, j.ContentFilterError):
+    errors = (j.ModelNotFoundError, j.RateLimitError, j.ContentFilterError, j.ContextWindowError)
+    for cls in errors:
         assert issubclass(cls, j.APIStatusError)
     assert issubclass(j.APIStatusError, j.AzureOpenAIError)
 
