@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import entra, quota, scenarios
+from . import entra, quota, scenarios, structured
 from .scenarios import Reply
 from .state import EmulatorState, RequestRecord
 from .wire import Answer, ConnectionCut, content_filter_body
@@ -86,16 +86,6 @@ def _oai_error(status: int, code: str | None, message: str, **extra: Any) -> Res
 
 def _invalid_request(message: str, param: str | None, code: str | None = None) -> Response:
     return _oai_error(400, code, message, param=param, type="invalid_request_error")
-
-
-def _context_length_exceeded(body: dict[str, Any], window: int, form: str) -> Response | None:
-    messages = body.get("messages")
-    if not isinstance(messages, list):
-        return None
-    prompt = scenarios.count_prompt_tokens(messages, body.get("tools"))
-    completion = body.get("max_completion_tokens") or body.get("max_tokens") or 0
-    error = scenarios.context_length_exceeded(window, form, prompt, int(completion))
-    return None if error is None else _json(error, 400)
 
 
 _FAULT_BODIES: dict[str, tuple[int, dict[str, Any]]] = {
@@ -176,12 +166,6 @@ async def _chat(state: EmulatorState, request: Request) -> Response:
         )
     fault_deployment = deployment.startswith(scenarios.FAULT_PREFIX)
     paced_deployment = scenarios.paced_deployment(deployment)
-    window = scenarios.window_deployment(deployment)
-    if window is not None:  # a small context window; within it, it answers like gpt-4
-        too_long = _context_length_exceeded(body, *window)
-        if too_long is not None:
-            return too_long
-        deployment = "gpt-4"
     limits = state.quotas.limits(deployment)
     no_quota = deployment == quota.NO_QUOTA_DEPLOYMENT
     known = limits is not None or no_quota or fault_deployment or paced_deployment
@@ -227,6 +211,9 @@ async def _chat(state: EmulatorState, request: Request) -> Response:
             return _json(body_429, 429, headers)
         quota_headers = admission.headers
         await asyncio.sleep(limits.latency_s)
+    schema_error = structured.schema_error(body, api_version)
+    if schema_error is not None:
+        return _json(schema_error, 400)
     fault: str | None = None
     if fault_text is not None:
         try:
@@ -253,6 +240,8 @@ async def _chat(state: EmulatorState, request: Request) -> Response:
         reply = Reply(scenarios.bench_pieces(int(chunks), mixed=shape_text is not None), [])
     else:
         reply = scenarios.plan_reply(body, deployment)
+        if not reply.tool_calls:
+            reply = structured.structured_reply(body, fault) or reply
     delay = request.headers.get("x-emulator-delay-ms", "")
     delay_s = int(delay) / 1000 if delay.isdigit() else None
     pace = request.headers.get("x-emulator-pace") or paced_deployment

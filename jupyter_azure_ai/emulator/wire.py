@@ -76,6 +76,7 @@ class Answer:
         self.fingerprint = "fp_" + hashlib.sha256(model.encode()).hexdigest()[:10]
         self.pieces = reply.pieces
         self.tool_calls = reply.tool_calls
+        self.refusal = reply.refusal
         self.finish = "tool_calls" if reply.tool_calls else "stop"
         limit = body.get("max_completion_tokens") or body.get("max_tokens")
         if isinstance(limit, int) and len(self.pieces) > limit:
@@ -86,7 +87,7 @@ class Answer:
             self.filter_results = {**SAFE, "violence": {"filtered": True, "severity": "medium"}}
         self.fragments = [scenarios.argument_fragments(c.arguments) for c in self.tool_calls]
         completion = len(self.pieces) + sum(len(f) for f in self.fragments)
-        prompt = scenarios.count_prompt_tokens(body.get("messages") or [], body.get("tools"))
+        prompt = scenarios.count_prompt_tokens(body.get("messages") or [])
         self.usage = {
             "completion_tokens": completion,
             "completion_tokens_details": {"reasoning_tokens": 0},
@@ -107,6 +108,8 @@ class Answer:
             "refusal": None,
             "role": "assistant",
         }
+        if self.refusal:
+            message["content"], message["refusal"] = None, message["content"]
         if self.tool_calls:
             message["content"] = None
             message["tool_calls"] = [
@@ -173,9 +176,10 @@ class Answer:
         events = [_event({**first, "prompt_filter_results": self._prompt_filter()})]
         events.append(self._delta({"role": "assistant", "content": ""}))
         content_cache: dict[str, bytes] = {}
+        field = "refusal" if self.refusal else "content"
         for piece in self.pieces:
             if piece not in content_cache:
-                content_cache[piece] = self._delta({"content": piece}, filters=SAFE)
+                content_cache[piece] = self._delta({field: piece}, filters=SAFE)
             events.append(content_cache[piece])
         for step in range(max((len(f) for f in self.fragments), default=0)):
             for index, (call, fragments) in enumerate(
