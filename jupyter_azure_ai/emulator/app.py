@@ -88,6 +88,16 @@ def _invalid_request(message: str, param: str | None, code: str | None = None) -
     return _oai_error(400, code, message, param=param, type="invalid_request_error")
 
 
+def _context_length_exceeded(body: dict[str, Any], window: int, form: str) -> Response | None:
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        return None
+    prompt = scenarios.count_prompt_tokens(messages, body.get("tools"))
+    completion = body.get("max_completion_tokens") or body.get("max_tokens") or 0
+    error = scenarios.context_length_exceeded(window, form, prompt, int(completion))
+    return None if error is None else _json(error, 400)
+
+
 _FAULT_BODIES: dict[str, tuple[int, dict[str, Any]]] = {
     "500": (500, {"error": {"code": "InternalServerError", "message": "The server had an "
                             "error while processing your request. Sorry about that!"}}),
@@ -166,6 +176,12 @@ async def _chat(state: EmulatorState, request: Request) -> Response:
         )
     fault_deployment = deployment.startswith(scenarios.FAULT_PREFIX)
     paced_deployment = scenarios.paced_deployment(deployment)
+    window = scenarios.window_deployment(deployment)
+    if window is not None:  # a small context window; within it, it answers like gpt-4
+        too_long = _context_length_exceeded(body, *window)
+        if too_long is not None:
+            return too_long
+        deployment = "gpt-4"
     limits = state.quotas.limits(deployment)
     no_quota = deployment == quota.NO_QUOTA_DEPLOYMENT
     known = limits is not None or no_quota or fault_deployment or paced_deployment

@@ -46,6 +46,13 @@ that, and for the reply itself, a fault deployment behaves like ``gpt-4``.
 
 A ``response_format`` json_schema request is checked and answered by ``structured.py``.
 
+The deployment ``window-N`` has a context window of N tokens: a request whose prompt
+(``count_prompt_tokens``, which is also what ``usage.prompt_tokens`` reports) plus its
+``max_tokens`` is larger gets Azure's 400 ``context_length_exceeded`` worded as gpt-4-32k
+words it ("you requested T tokens (P in the messages, C in the completion)");
+``window-N-messages`` words it as gpt-4o does ("your messages resulted in P tokens").
+Within the window both answer like ``gpt-4``.
+
 Header ``x-emulator-pace: C`` (or the deployment ``paced-C``) streams the answer at a
 model's pace: pieces of ``PACE_PIECE`` characters, C characters per second (a real
 deployment writes ~300).
@@ -251,9 +258,84 @@ def message_text(message: dict[str, Any]) -> str:
     return ""
 
 
-def count_prompt_tokens(messages: list[dict[str, Any]]) -> int:
-    """Deterministic stand-in for a tokenizer: whitespace-separated words, at least 1."""
-    return max(1, sum(len(message_text(m).split()) for m in messages))
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+MESSAGE_TOKENS = 3
+"""What each message costs besides its text, as OpenAI counts it; the reply's priming
+costs as much again."""
+IMAGE_PART_TOKENS = 765
+
+
+def count_tokens(text: str) -> int:
+    """A deterministic stand-in for a tokenizer: each word and each punctuation mark."""
+    return len(_TOKEN.findall(text))
+
+
+def count_prompt_tokens(
+    messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None
+) -> int:
+    """What the request's ``usage.prompt_tokens`` is: its real size, grown with every
+    message, tool call and tool definition it carries (``count_tokens`` of each text,
+    ``MESSAGE_TOKENS`` per message and for the reply, ``IMAGE_PART_TOKENS`` per image)."""
+    total = MESSAGE_TOKENS
+    for message in messages:
+        if not isinstance(message, dict):
+            continue
+        total += MESSAGE_TOKENS + count_tokens(message_text(message))
+        content = message.get("content")
+        if isinstance(content, list):
+            images = [p for p in content if isinstance(p, dict) and p.get("type") == "image_url"]
+            total += IMAGE_PART_TOKENS * len(images)
+        for call in message.get("tool_calls") or []:
+            function = call.get("function") if isinstance(call, dict) else None
+            if isinstance(function, dict):
+                total += count_tokens(f"{function.get('name', '')} {function.get('arguments', '')}")
+    if tools:
+        total += count_tokens(json.dumps(tools))
+    return total
+
+
+WINDOW_PREFIX = "window-"
+
+
+def window_deployment(deployment: str) -> tuple[int, str] | None:
+    """``window-N`` (a context window of N tokens, answering like gpt-4-32k) or
+    ``window-N-messages`` (like gpt-4o): (N, the form of its 400), else None."""
+    rest = deployment.removeprefix(WINDOW_PREFIX)
+    if rest == deployment:
+        return None
+    size, _, form = rest.partition("-")
+    if not size.isdigit() or form not in ("", "messages") or not 0 < int(size) <= 10_000_000:
+        return None
+    return int(size), form or "requested"
+
+
+def context_length_exceeded(
+    window: int, form: str, prompt: int, completion: int
+) -> dict[str, Any] | None:
+    """Azure's 400 body when ``prompt`` + ``completion`` tokens do not fit ``window``, in
+    either of its two wordings (azure-wire-2.md §7b); None when they fit."""
+    if prompt + completion <= window:
+        return None
+    head = f"This model's maximum context length is {window} tokens. However, "
+    if form == "messages" or not completion:
+        text = (
+            f"{head}your messages resulted in {prompt} tokens. Please reduce the length of"
+            " the messages."
+        )
+    else:
+        text = (
+            f"{head}you requested {prompt + completion} tokens ({prompt} in the messages,"
+            f" {completion} in the completion). Please reduce the length of the messages or"
+            " completion."
+        )
+    return {
+        "error": {
+            "message": text,
+            "type": "invalid_request_error",
+            "param": "messages",
+            "code": "context_length_exceeded",
+        }
+    }
 
 
 def plan_reply(body: dict[str, Any], deployment: str) -> Reply:

@@ -87,7 +87,7 @@ class Answer:
             self.filter_results = {**SAFE, "violence": {"filtered": True, "severity": "medium"}}
         self.fragments = [scenarios.argument_fragments(c.arguments) for c in self.tool_calls]
         completion = len(self.pieces) + sum(len(f) for f in self.fragments)
-        prompt = scenarios.count_prompt_tokens(body.get("messages") or [])
+        prompt = scenarios.count_prompt_tokens(body.get("messages") or [], body.get("tools"))
         self.usage = {
             "completion_tokens": completion,
             "completion_tokens_details": {"reasoning_tokens": 0},
