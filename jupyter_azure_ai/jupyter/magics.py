@@ -28,6 +28,7 @@ from ..view import Finished, LeftOut, MessageView, exchanges
 from .context import interpolate
 from .display import AnswerOutput, footer, show_footer
 from .error_line import SHOWN_AS_ONE_LINE, MagicError, describe
+from .over import add_arguments as add_over_arguments
 from .settings import AzureSettings
 
 INTERRUPT_GRACE_S = 1.0
@@ -64,6 +65,7 @@ def _cell_parser() -> _CellParser:
     add("--format", choices=["markdown", "text"], help="how to show the answer")
     add("--tool", action="append", default=[], metavar="NAME", help="offer a notebook function")
     add("--mcp", action="append", default=[], metavar="NAME", help="offer a configured MCP server")
+    add_over_arguments(parser)
     return parser
 
 
@@ -120,6 +122,17 @@ class AzureMagics(Magics, AzureSettings):
             CELL_PARSER.error(f"--out needs a Python name, got {args.out!r}")
         if not cell.strip():
             raise UsageError("the cell is empty: write the prompt below %%azure")
+        if args.over is not None:  # the cell is a row template (over.py)
+            from .over import run_over
+
+            over_options = self.options(
+                model=args.model,
+                temperature=args.temperature,
+                max_tokens=args.max_tokens,
+                system_prompt=args.system,
+            )
+            run_over(self.shell, args, cell, over_options)
+            return
         filled = interpolate(cell, self.shell.user_ns if self.shell else {}, self.context_rows)
         options = self.options(
             model=args.model,
