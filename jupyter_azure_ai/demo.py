@@ -134,7 +134,11 @@ def copy_examples(source: Traversable, folder: Path) -> Copied:
             target = folder / entry.name
             try:
                 with target.open("xb") as out:  # "x": fails if the file exists, even in a race
-                    out.write(data)
+                    try:
+                        out.write(data)
+                    except OSError:  # a disk full: no half copy to be kept as "edited" later
+                        target.unlink()
+                        raise
             except FileExistsError:
                 if target.read_bytes() != data:
                     done.kept.append(entry.name)
