@@ -134,14 +134,13 @@ def copy_examples(source: Traversable, folder: Path) -> Copied:
             target = folder / entry.name
             try:
                 with target.open("xb") as out:  # "x": fails if the file exists, even in a race
-                    try:
-                        out.write(data)
-                    except OSError:  # a disk full: no half copy to be kept as "edited" later
-                        target.unlink()
-                        raise
+                    out.write(data)
             except FileExistsError:
                 if target.read_bytes() != data:
                     done.kept.append(entry.name)
+            except OSError:  # e.g. a full disk: no half copy to be kept as "edited" next time
+                target.unlink(missing_ok=True)
+                raise
             else:
                 done.copied.append(entry.name)
     except OSError as exc:
