@@ -25,6 +25,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import importlib
+import json
 import sys
 import threading
 import time
@@ -56,9 +57,10 @@ from .errors import (
     UnauthorizedError,
 )
 from .options import AzureOpenAIOptions, QuerySettings, ToolSettings
+from .structured import OutputFormat, compile_output_format
 from .templates import PromptTemplate, TemplateError
 
-__all__ = ["MapItem", "MapStats", "azure_map", "clear_cache", "map_rows"]
+__all__ = ["AnswerError", "MapItem", "MapStats", "azure_map", "clear_cache", "map_rows"]
 
 PROGRESS_INTERVAL_S = 0.1  # at most ~10 progress updates a second
 _STOP_GRACE_S = 1.0
@@ -148,6 +150,25 @@ class MapStats:
         )
 
 
+class AnswerError(AzureOpenAIError):
+    """A row whose answer came back but is not a usable one: ``subtype`` is the
+    ``ResultMessage`` subtype it would have had — ``"error_refusal"`` (the model
+    declined; its words in ``text``), ``"error_structured_output"`` (no valid object
+    after the repair turn) or ``"error_max_tokens"`` (cut off by ``max_tokens``)."""
+
+    def __init__(self, message: str, *, subtype: str, text: str) -> None:
+        super().__init__(message)
+        self.subtype = subtype
+        self.text = text
+
+
+_OUTCOMES = {
+    "error_refusal": "the model refused",
+    "error_structured_output": "the answer did not match the schema, also after a repair turn",
+    "error_max_tokens": "the answer was cut off at max_tokens",
+}
+
+
 class _Stop(Exception):
     """A failure every row would share: the run stops with ``error``."""
 
@@ -178,14 +199,6 @@ def _no_quota(exc: RateLimitError, deployment: str) -> RateLimitError:
     )
 
 
-def _structured(stats: agent.RunStats) -> Any:
-    """The row's structured output when ``output_format`` is set.
-
-    Hook for structured output (issue #12 §1): the parsed object of the turn loop.
-    """
-    return getattr(stats, "structured_output", None)
-
-
 def _jsonable(value: Any) -> Any:
     """A structured output as JSON data (for the cache and for DataFrame columns)."""
     if value is None or isinstance(value, (dict, list, str, int, float, bool)):
@@ -196,6 +209,9 @@ def _jsonable(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.asdict(value)
     return value
+
+
+_MISS = object()
 
 
 def _observer(limiter: AdaptiveLimiter, ticket: Ticket) -> Any:
@@ -222,6 +238,9 @@ class _Engine:
         self.host = urlsplit(options.connection.endpoint).netloc
         self.session_id = str(uuid.uuid4())
         self.stop: AzureOpenAIError | None = None
+        fmt = self.settings.output_format
+        self.output: OutputFormat | None = None if fmt is None else compile_output_format(fmt)
+        self.extra = {"response_format": self.output.response_format()} if self.output else {}
         self._system = (
             [{"role": "system", "content": self.settings.system_prompt}]
             if self.settings.system_prompt
@@ -245,15 +264,13 @@ class _Engine:
                     if isinstance(prompt, BaseException):
                         await self._emit(send, MapItem(index, "", None, error=prompt))
                         continue
-                    body = transport.body(
-                        [*self._system, {"role": "user", "content": prompt}], self.row_settings
-                    )
+                    messages = [*self._system, {"role": "user", "content": prompt}]
+                    body = transport.body(messages, self.row_settings, **self.extra)
                     key = request_key(self.host, self.settings.model, body)
                     hit = self.cache.get(key) if self.cache is not None else None
-                    if hit is not None:
-                        item = MapItem(
-                            index, prompt, hit.text, hit.structured, hit.usage, cached=True
-                        )
+                    revived = self._revive(hit)
+                    if hit is not None and revived is not _MISS:
+                        item = MapItem(index, prompt, hit.text, revived, hit.usage, cached=True)
                         await self._emit(send, item)
                         continue
                     tokens = estimate_tokens(len(prompt), self.settings.max_tokens)
@@ -267,6 +284,17 @@ class _Engine:
         finally:
             with anyio.CancelScope(shield=True):
                 await transport.aclose()
+
+    def _revive(self, hit: CachedAnswer | None) -> Any:
+        """A cached answer's structured output as the class ``output_format`` names."""
+        if hit is None:
+            return _MISS
+        if self.output is None or hit.structured is None:
+            return hit.structured
+        try:
+            return self.output.parse(json.dumps(hit.structured))
+        except Exception:  # the class changed since: ask again
+            return _MISS
 
     async def _emit(self, send: anyio.abc.ObjectSendStream[MapItem], item: MapItem) -> None:
         self.stats.add(item)
@@ -285,12 +313,13 @@ class _Engine:
         attempts = limited = transient = 0
         error: BaseException | None = None
         answer: CachedAnswer | None = None
+        structured: Any = None
         try:
             while True:
                 attempts += 1
                 response_observer.set(_observer(limiter, ticket))
                 try:
-                    answer = await self._ask(transport, prompt)
+                    answer, structured = await self._ask(transport, prompt)
                 except RateLimitError as exc:
                     self.stats.rate_limited += 1
                     if exc.retry_after is not None and exc.retry_after > NO_QUOTA_RETRY_AFTER_S:
@@ -332,15 +361,16 @@ class _Engine:
                 index,
                 prompt,
                 answer.text,
-                answer.structured,
+                structured,
                 answer.usage,
                 attempts=attempts,
                 cost_usd=answer.cost_usd,
             )
         await self._emit(send, item)
 
-    async def _ask(self, transport: AzureHTTPTransport, prompt: str) -> CachedAnswer:
-        """One single-turn query (the same turn loop as ``azure_query``)."""
+    async def _ask(self, transport: AzureHTTPTransport, prompt: str) -> tuple[CachedAnswer, Any]:
+        """One single-turn query (the same turn loop as ``azure_query``): the answer as
+        cached, and its structured output as ``output_format`` names it."""
         stats = agent.RunStats()
         conversation: list[dict[str, Any]] = [{"role": "user", "content": prompt}]
         async for _ in agent.run(
@@ -354,12 +384,18 @@ class _Engine:
             self.tool_settings,
         ):
             pass
-        return CachedAnswer(
+        if stats.outcome is not None:
+            why = _OUTCOMES.get(stats.outcome, stats.outcome)
+            raise AnswerError(
+                f"{stats.outcome}: {why}", subtype=stats.outcome, text=stats.final_text
+            )
+        answer = CachedAnswer(
             stats.final_text,
-            _jsonable(_structured(stats)),
+            _jsonable(stats.structured_output),
             dict(stats.usage),
             stats.cost_usd(self.row_settings),
         )
+        return answer, stats.structured_output
 
 
 def _open_cache(cache: Any) -> AnswerCache | None:
@@ -545,9 +581,9 @@ def map_rows(
     parsed, rows = prepare(data, template)
     options = options if options is not None else AzureOpenAIOptions.from_env()
     if output_format is not None:
-        if not hasattr(options, "output_format"):  # pragma: no cover - until §1 lands
-            raise NotImplementedError("output_format needs structured output support")
         options = dataclasses.replace(options, output_format=output_format)
+    fmt = options.output_format
+    fields = list(compile_output_format(fmt).schema.get("properties", {})) if fmt else None
     stats = MapStats(total=rows.count)
     items: list[MapItem | None] = [None] * rows.count
     finished = threading.Event()
@@ -583,7 +619,7 @@ def map_rows(
             bar.close()
     if stats.interrupted and progress:
         print(stats.summary(), file=sys.stderr)
-    return _assemble(items, rows, output_format is not None, stats)
+    return _assemble(items, rows, fields, stats)
 
 
 def _progress_bar(total: int, progress: bool) -> Any:
@@ -604,20 +640,20 @@ def _update(bar: Any, stats: MapStats, shown: int) -> int:
     return done
 
 
-def _assemble(items: list[MapItem | None], rows: _Rows, structured: bool, stats: MapStats) -> Any:
+def _assemble(
+    items: list[MapItem | None], rows: _Rows, fields: list[str] | None, stats: MapStats
+) -> Any:
     pd = _pandas()
     index = rows.index if rows.index is not None else pd.RangeIndex(rows.count)
     errors = [item.error if item is not None else None for item in items]
     failed = any(e is not None for e in errors)
     result: Any
-    if structured:
-        records = [
-            item.structured_output
-            if item is not None and isinstance(item.structured_output, Mapping)
-            else {}
-            for item in items
-        ]
-        result = pd.DataFrame.from_records(records, index=index)
+    if fields is not None:
+        records = []
+        for item in items:
+            value = _jsonable(item.structured_output) if item is not None else None
+            records.append(value if isinstance(value, Mapping) else {})
+        result = pd.DataFrame.from_records(records, index=index, columns=fields)
         if failed:
             result["error"] = pd.Series(errors, index=index, dtype=object)
     else:

@@ -112,9 +112,11 @@ def _show_dry_run(parsed: Any, rows: Any, options: AzureOpenAIOptions) -> None:
             first = prompt
         chars += len(prompt)
     tokens = math.ceil(chars / 4)
-    price = (options.pricing or {}).get(options.model)
+    from ..pricing import price_for
+
+    price = price_for(options.model, None, options.pricing)  # the deployment's name
     cost = (
-        f"≈ ${tokens * price['input'] / 1_000_000:.4f} for the input"
+        f"≈ ${tokens * price.input / 1_000_000:.4f} for the input"
         if price is not None
         else "cost unknown (no price for this deployment)"
     )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 import pandas as pd
@@ -14,6 +16,7 @@ import pytest
 from jupyter_azure_ai import (
     AzureOpenAIOptions,
     ContentFilterError,
+    MapItem,
     RateLimitError,
     UnauthorizedError,
     azure_map,
@@ -22,6 +25,7 @@ from jupyter_azure_ai import (
 )
 from jupyter_azure_ai._internal.auth import clear_token_cache
 from jupyter_azure_ai.emulator import Emulator
+from jupyter_azure_ai.mapping import AnswerError
 from jupyter_azure_ai.templates import FieldError, TemplateError
 
 REVIEWS = [
@@ -176,3 +180,34 @@ def test_the_cache_file_never_holds_a_secret(emulator: Emulator, tmp_path: Path)
         assert secret.encode() not in data  # ...and no credential
     assert b"eyJ" not in data  # no JWT-shaped token
     assert REVIEWS[0].encode() not in data  # nor the prompts: keys are digests
+
+
+@dataclass
+class Review:
+    sentiment: Literal["positive", "negative", "neutral"]
+    product: str
+
+
+def test_output_format_gives_one_column_per_field_and_cached_rows_revive(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    df = pd.DataFrame(
+        {"review": ["I love the Kettle", "the Toaster is awful", "[emulator-fault:refusal] x"]},
+        index=[7, 8, 9],
+    )
+    template = "Extract from this review: {review}"
+    options = opts(emulator, model="gpt-4o", max_tokens=200)
+    out = map_rows(df, template, options, output_format=Review, cache=tmp_path, progress=False)
+    assert list(out.columns) == ["sentiment", "product", "error"]
+    assert list(out.index) == [7, 8, 9]
+    assert list(out["sentiment"][:2]) == ["positive", "negative"]
+    assert isinstance(out["error"][9], AnswerError) and out["error"][9].subtype == "error_refusal"
+    assert out.attrs["azure_map"].cost_usd > 0  # gpt-4o is in the built-in price table
+
+    async def items() -> list[MapItem]:
+        prompts = [template.format(review=r) for r in df["review"][:2]]
+        structured = dataclasses.replace(options, output_format=Review)
+        return [item async for item in azure_map(prompts, structured, cache=tmp_path)]
+
+    cached = anyio.run(items)
+    assert all(item.cached and isinstance(item.structured_output, Review) for item in cached)
