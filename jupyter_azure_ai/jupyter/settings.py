@@ -143,6 +143,8 @@ class AzureSettings(Configurable):
             option = trait.metadata.get("option")
             if value is None and option and effective is not None:
                 shown = f"{getattr(effective, option)!r} (environment/default)"
+            elif "unlimited" in trait.metadata and value == trait.metadata["unlimited"]:
+                shown = "None (no limit)"
             else:
                 shown = str(value)
             out.append((name, shown))
