@@ -199,6 +199,27 @@ def footer(
     return " · ".join(parts)
 
 
+STRUCTURED_ERRORS = {
+    "error_refusal": "the model refused",
+    "error_structured_output": "the answer did not follow the schema",
+    "error_max_tokens": "the answer was cut at max_tokens",
+}
+"""Footer notes for a ``--schema`` answer that gave no object (ResultMessage.subtype)."""
+
+
+def show_structured(result: Any) -> None:
+    """A ``--schema`` answer: the object (render.object_html), or the text it came with."""
+    from IPython.display import display
+
+    if result.structured_output is not None:
+        value = result.structured_output
+        data = {"text/html": render.object_html(value), "text/plain": render.object_plain(value)}
+    else:
+        text = result.result or ""
+        data = {"text/html": render.preformatted_html(text), "text/plain": render.plain_text(text)}
+    display(data, raw=True)
+
+
 def show_footer(text: str) -> None:
     from IPython.display import display
 

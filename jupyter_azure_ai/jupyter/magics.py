@@ -26,7 +26,7 @@ from ..options import AzureOpenAIOptions
 from ..types import ResultMessage
 from ..view import Finished, LeftOut, MessageView, exchanges
 from .context import interpolate
-from .display import AnswerOutput, footer, show_footer
+from .display import STRUCTURED_ERRORS, AnswerOutput, footer, show_footer, show_structured
 from .error_line import SHOWN_AS_ONE_LINE, MagicError, describe
 from .over import add_arguments as add_over_arguments
 from .settings import AzureSettings
@@ -65,6 +65,7 @@ def _cell_parser() -> _CellParser:
     add("--format", choices=["markdown", "text"], help="how to show the answer")
     add("--tool", action="append", default=[], metavar="NAME", help="offer a notebook function")
     add("--mcp", action="append", default=[], metavar="NAME", help="offer a configured MCP server")
+    add("--schema", metavar="NAME", help="answer as JSON following NAME (a class or schema dict)")
     add_over_arguments(parser)
     return parser
 
@@ -134,14 +135,16 @@ class AzureMagics(Magics, AzureSettings):
             run_over(self.shell, args, cell, over_options)
             return
         filled = interpolate(cell, self.shell.user_ns if self.shell else {}, self.context_rows)
+        schema = self._schema(args.schema)
         options = self.options(
             model=args.model,
             temperature=args.temperature,
             max_tokens=args.max_tokens,
             system_prompt=args.system,
-            include_partial_messages=not args.no_stream and self.stream,
+            include_partial_messages=not args.no_stream and self.stream and schema is None,
             tools=self._tools(args.tool) or None,
             mcp_servers=self._mcp(args.mcp) or None,
+            output_format=schema,
         )
         from .runtime import get_runtime  # imports the HTTP stack: not at %load_ext
 
@@ -150,6 +153,8 @@ class AzureMagics(Magics, AzureSettings):
         if args.new:
             runtime.reset(client)
         output = AnswerOutput(args.format or self.format, stream=options.include_partial_messages)
+        if schema is not None:  # the object is shown, not the JSON text (show_structured)
+            output = AnswerOutput("text", stream=False, send=lambda *_: None)
         started = time.perf_counter()
         answer = self._receive(runtime, client, filled.prompt, options, output)
         output.finish()
@@ -161,6 +166,10 @@ class AzureMagics(Magics, AzureSettings):
         if answer.left_out is not None:
             notes.append(answer.left_out.note)
         result = answer.result
+        if schema is not None and result is not None:
+            show_structured(result)
+            if result.subtype in STRUCTURED_ERRORS:
+                notes.append(STRUCTURED_ERRORS[result.subtype])
         show_footer(
             footer(
                 options.model,
@@ -171,9 +180,10 @@ class AzureMagics(Magics, AzureSettings):
             )
         )
         if self.shell is not None:
-            self.shell.user_ns["_azure"] = output.text
+            kept = output.text if schema is None else getattr(result, "structured_output", None)
+            self.shell.user_ns["_azure"] = kept
             if args.out:
-                self.shell.user_ns[args.out] = output.text
+                self.shell.user_ns[args.out] = kept
 
     def _receive(
         self,
@@ -219,6 +229,15 @@ class AzureMagics(Magics, AzureSettings):
                     answer.cancelled = True
                     deadline = time.monotonic() + INTERRUPT_GRACE_S
         return answer
+
+    def _schema(self, name: str | None) -> Any:
+        """The ``output_format`` that ``--schema NAME`` names (a class or a schema dict)."""
+        if name is None:
+            return None
+        namespace = self.shell.user_ns if self.shell else {}
+        if name not in namespace:
+            raise UsageError(f"--schema {name}: no variable of that name in the notebook")
+        return namespace[name]
 
     def _tools(self, names: list[str]) -> list[Any]:
         """Notebook functions named by ``--tool`` (plain functions become ``@tool``s)."""

@@ -329,6 +329,61 @@ def footer_html(text: str) -> str:
     return f'<div class="{IGNORE_MATH}"><sub>{text_html(one_line(text))}</sub></div>\n'
 
 
+def _json_ready(value: Any) -> Any:
+    """A structured answer (pydantic model, dataclass, dict) as plain JSON data."""
+    import dataclasses
+    import json
+
+    if hasattr(value, "model_dump") and not isinstance(value, type):
+        value = value.model_dump(mode="json")
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
+    return json.loads(json.dumps(value, default=_plain_value, ensure_ascii=False))
+
+
+def _plain_value(value: Any) -> Any:
+    """What ``json`` cannot write itself: an Enum by its value, anything else as text."""
+    import enum
+
+    return value.value if isinstance(value, enum.Enum) else str(value)
+
+
+def _is_flat(data: Any) -> bool:
+    return isinstance(data, dict) and all(
+        v is None or isinstance(v, (str, int, float, bool)) for v in data.values()
+    )
+
+
+def object_html(value: Any) -> str:
+    """A structured answer (model text, untrusted): a one-row table when it is a flat
+    object, else pretty JSON in ``<pre>``; every key and value is escaped text."""
+    import json
+
+    data = _json_ready(value)
+    if _is_flat(data) and data:
+        head = "".join(f"<th>{text_html(str(k))}</th>" for k in data)
+        cells = "".join(
+            f"<td>{text_html(v if isinstance(v, str) else json.dumps(v))}</td>"
+            for v in data.values()
+        )
+        body = f"<table><thead><tr>{head}</tr></thead><tbody><tr>{cells}</tr></tbody></table>"
+    else:
+        body = f"<pre>{text_html(json.dumps(data, indent=2, ensure_ascii=False))}</pre>"
+    return f'<div class="{IGNORE_MATH}">{body}</div>\n'
+
+
+def object_plain(value: Any) -> str:
+    """A structured answer as ``text/plain``: pretty JSON, control characters visible."""
+    import json
+
+    return plain_text(json.dumps(_json_ready(value), indent=2, ensure_ascii=False))
+
+
+def preformatted_html(text: str) -> str:
+    """Outside text shown as it is (a bad or refused structured answer): escaped ``<pre>``."""
+    return f'<div class="{IGNORE_MATH}"><pre>{text_html(text)}</pre></div>\n'
+
+
 def history_html(turns: Sequence[tuple[str, str]]) -> str:
     """``%azure history``: (speaker, Markdown) pairs; both are outside text."""
     if not turns:
@@ -356,8 +411,11 @@ __all__ = [
     "history_plain",
     "inline_image_allowed",
     "link_allowed",
+    "object_html",
+    "object_plain",
     "one_line",
     "plain_text",
+    "preformatted_html",
     "render_markdown",
     "text_html",
     "tool_html",
