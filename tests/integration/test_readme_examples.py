@@ -26,6 +26,7 @@ EXPECTED = [  # what each example prints, in README order
     "model wants get_weather({'location': 'Paris'})",
     "sunny, 21 °C",
     " tokens]",  # the streaming example ends each answer with "[N tokens]"
+    "success Review(sentiment='positive', stars=5) $0.000",  # structured output, priced
     "Based on Read:      1\tbuy oat milk",
     "Deployment error: Model not found: deployment 'no-such-deployment'",
     "[gpt-4o-mini-2024-07-18]",  # a query with its own settings (Configuration)
