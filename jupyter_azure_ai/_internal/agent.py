@@ -5,6 +5,11 @@ their ``ToolUseBlock``s are yielded and the run ends there. Every other tool (``
 functions, MCP tools, the built-in file tools) is run by ``tool_calls.run_tool_calls``,
 concurrently when the model asks for several; what goes wrong in a tool goes back to the
 model as a result with ``is_error=True``, and the loop continues.
+
+Each request carries the conversation as ``history.select`` bounds it (``_open_bounded``:
+``max_history_tokens``, and the deployment's context window once a
+``context_length_exceeded`` answer stated it); when earlier exchanges were left out, a
+``SystemMessage(subtype="history_bounded")`` says so before the answer.
 """
 
 from __future__ import annotations

@@ -197,3 +197,20 @@ async def test_the_note_is_a_system_message_with_the_numbers(emulator: Emulator)
         notes = [m async for m in client.receive_response() if isinstance(m, SystemMessage)]
     assert [n.subtype for n in notes] == ["history_bounded"]
     assert notes[0].data["left_out"] == 1 and notes[0].data["max_history_tokens"] == 0
+
+
+async def test_the_estimate_is_calibrated_by_the_answers_prompt_tokens(emulator: Emulator) -> None:
+    """Text the character estimate gets badly wrong (a mark every other character counts
+    as about twice its estimate here): the bound still holds, from the second cell on."""
+    dense = "Cell {i}: " + "a, b; c. " * 150
+    bound = 2000
+    async with AzureAgentClient(opts(emulator, max_history_tokens=bound)) as client:
+        first, _ = await ask(client, dense.format(i=0))
+        assert first.usage is not None
+        one_cell = first.usage["input_tokens"]
+        for i in range(1, 12):
+            result, left_out = await ask(client, dense.format(i=i))
+            assert result.usage is not None
+            earlier = result.usage["input_tokens"] - one_cell
+            assert earlier <= bound * 1.05, (i, earlier)
+        assert left_out > 0
