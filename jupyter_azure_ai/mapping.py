@@ -543,6 +543,9 @@ async def _aiter(
         yield item
 
 
+_Kept = tuple[str | None, Any, BaseException | None]
+
+
 def prepare(data: Any, template: str | PromptTemplate) -> tuple[PromptTemplate, _Rows]:
     """Parse the template and check its fields against the data's columns (no request)."""
     parsed = template if isinstance(template, PromptTemplate) else PromptTemplate(template)
@@ -585,14 +588,16 @@ def map_rows(
     fmt = options.output_format
     fields = list(compile_output_format(fmt).schema.get("properties", {})) if fmt else None
     stats = MapStats(total=rows.count)
-    items: list[MapItem | None] = [None] * rows.count
+    # What the result needs of each row (text, structured output, error), not the whole
+    # MapItem: 100,000 rows from the cache stay within a few MB beyond the result itself.
+    items: list[_Kept | None] = [None] * rows.count
     finished = threading.Event()
 
     async def collect() -> None:
         try:
             source = _aiter(_prompts(parsed, rows))
             async for item in _map(source, options, concurrency, cache, stats):
-                items[item.index] = item
+                items[item.index] = (item.text, item.structured_output, item.error)
         finally:
             finished.set()
 
@@ -641,23 +646,23 @@ def _update(bar: Any, stats: MapStats, shown: int) -> int:
 
 
 def _assemble(
-    items: list[MapItem | None], rows: _Rows, fields: list[str] | None, stats: MapStats
+    items: list[_Kept | None], rows: _Rows, fields: list[str] | None, stats: MapStats
 ) -> Any:
     pd = _pandas()
     index = rows.index if rows.index is not None else pd.RangeIndex(rows.count)
-    errors = [item.error if item is not None else None for item in items]
+    errors = [item[2] if item is not None else None for item in items]
     failed = any(e is not None for e in errors)
     result: Any
     if fields is not None:
         records = []
         for item in items:
-            value = _jsonable(item.structured_output) if item is not None else None
+            value = _jsonable(item[1]) if item is not None else None
             records.append(value if isinstance(value, Mapping) else {})
         result = pd.DataFrame.from_records(records, index=index, columns=fields)
         if failed:
             result["error"] = pd.Series(errors, index=index, dtype=object)
     else:
-        texts = [item.text if item is not None else None for item in items]
+        texts = [item[0] if item is not None else None for item in items]
         if failed:
             result = pd.DataFrame(
                 {

@@ -11,15 +11,21 @@ admits each row through three gates, all of which must be open:
 
 1. **A concurrency window (AIMD).** At most ``window`` rows in flight. It starts at 4;
    each success adds 1 until the first 429 (slow start: it doubles per round trip),
-   then 1/window (one more per round trip of successes). A 429 halves it — once per
-   "generation": 429s of requests sent before the last cut were caused by the old
-   window and do not cut again, so one burst of 429s is one halving, not a collapse to 1.
-   ``concurrency=N`` caps the window (and is the start when smaller than 4).
+   then 1/window (one more per round trip of successes). Without budget headers (gate
+   2) a 429 halves it — once per "generation": 429s of requests sent before the last
+   cut were caused by the old window and do not cut again, so one burst of 429s is one
+   halving, not a collapse to 1. With budget headers the rate is gate 2's business and
+   a 429 does not shrink the window. ``concurrency=N`` caps the window (and is the
+   start when smaller than 4); so does ``MAX_WINDOW`` (64) without it.
 
 2. **The service's own budget, read from the headers.** A header value is the budget
    left when *that* request was admitted. From it the limiter estimates the budget now:
-   ``remaining - (requests sent since that one) + refill * (seconds since it was sent)``
-   (and the same for tokens, counting each request's estimate). The refill rate follows
+   ``remaining - (requests sent since that one) + refill * (seconds since the answer
+   came)`` (and the same for tokens, counting each request's estimate). Timing the
+   refill from the answer's arrival, not the request's admission, errs low by one
+   latency's worth of refill: a one-off offset of a few requests, not a loss of rate
+   (timing it from the send erred high — a new TLS connection delays admission — and
+   cost ~5 % 429s in the bench). The refill rate follows
    from the limit headers as Azure enforces them: ``x-ratelimit-limit-requests`` is per
    10 s, ``x-ratelimit-limit-tokens`` per minute. A row is admitted only when the
    estimate covers it, so near the wall the run slows to the refill rate *before* it
@@ -188,18 +194,17 @@ class AdaptiveLimiter:
 
     def on_headers(self, ticket: Ticket, headers: Mapping[str, str]) -> None:
         """Read ``x-ratelimit-*`` from an answer to ``ticket``'s request."""
+        now = self._clock()  # the service counted it earlier: this errs on the safe side
         requests = _number(headers.get("x-ratelimit-remaining-requests"))
         limit = _number(headers.get("x-ratelimit-limit-requests"))
         if requests is not None and (self._requests is None or ticket.seq >= self._requests.seq):
             rate = limit / REQUEST_WINDOW_S if limit else 0.0
-            self._requests = _Budget(requests, ticket.seq, ticket.seq, ticket.sent_at, rate)
+            self._requests = _Budget(requests, ticket.seq, ticket.seq, now, rate)
         tokens = _number(headers.get("x-ratelimit-remaining-tokens"))
         limit = _number(headers.get("x-ratelimit-limit-tokens"))
         if tokens is not None and (self._tokens is None or ticket.seq >= self._tokens.seq):
             rate = limit / TOKEN_WINDOW_S if limit else 0.0
-            self._tokens = _Budget(
-                tokens, ticket.seq, ticket.tokens_sent_through, ticket.sent_at, rate
-            )
+            self._tokens = _Budget(tokens, ticket.seq, ticket.tokens_sent_through, now, rate)
 
     def on_success(self, ticket: Ticket) -> None:
         if self._slow_start:
@@ -216,9 +221,10 @@ class AdaptiveLimiter:
         now = self._clock()
         wait = retry_after if retry_after is not None else backoff_seconds(attempt)
         self._paused_until = max(self._paused_until, now + wait)
-        if ticket.generation == self._generation:
+        self._slow_start = False
+        informed = self._requests is not None or self._tokens is not None
+        if ticket.generation == self._generation and not informed:
             self._generation += 1
-            self._slow_start = False
             self.window = max(1.0, self.window / 2)
             self.cuts += 1
         # The service has nothing left now: rebuild the estimate from zero at this point.

@@ -1,6 +1,7 @@
 """Rate-limited deployments: Azure's per-deployment quota, and its 429s.
 
-A deployment named ``ratelimited-<RPM>-<TPM>`` (``ratelimited-600-60000``), or any
+A deployment named ``ratelimited-<RPM>-<TPM>`` (``ratelimited-600-60000``; add
+``-b<S>`` for a burst of S seconds instead of 10, ``ratelimited-600-60000-b1``), or any
 deployment given limits with ``Emulator.rate_limit(name, rpm=..., tpm=...)``, admits a
 request only if both budgets cover it. As on Azure (azure-wire-2.md §3), tokens are
 charged when the request *arrives*, from an estimate — prompt characters / 4 plus
@@ -42,13 +43,16 @@ class Limits:
 
 
 def limits_from_name(deployment: str) -> Limits | None:
-    """``ratelimited-<RPM>-<TPM>`` → its limits; None for other names."""
+    """``ratelimited-<RPM>-<TPM>[-b<burst seconds>]`` → its limits; None for other names."""
     if not deployment.startswith(PREFIX):
         return None
     parts = deployment.removeprefix(PREFIX).split("-")
+    burst = 10.0
+    if len(parts) == 3 and parts[2].startswith("b") and parts[2][1:].isdigit():
+        burst = float(parts.pop()[1:]) or 10.0
     if len(parts) != 2 or not all(p.isdigit() and int(p) > 0 for p in parts):
         return None
-    return Limits(int(parts[0]), int(parts[1]))
+    return Limits(int(parts[0]), int(parts[1]), burst)
 
 
 def charge(body: dict[str, Any]) -> int:
