@@ -270,11 +270,12 @@ async def _open_bounded(
             room = history.room_in_window(exc.window, settings.max_tokens, round(fixed * scale))
             alone = history.select(conversation, 0, start=start, scale=scale, room=room)
             prompt = round(fixed * scale) + alone.current_tokens
-            if retried:
-                if chosen.messages != conversation[start:]:
-                    raise  # earlier exchanges were sent: the estimate was off, say it raw
-                prompt = said or prompt  # nothing but the prompt was sent: exact
-            if retried or not alone.fits:
+            only_prompt = chosen.messages == conversation[start:]
+            if retried and not only_prompt:
+                raise  # still too long with earlier exchanges left out: say it as Azure did
+            if only_prompt:  # asking again could not help; and the 400's count is exact
+                prompt = said or prompt
+            if only_prompt or not alone.fits:
                 raise prompt_too_long(model, prompt, exc.window, settings.max_tokens, exc) from None
             retried = True
 

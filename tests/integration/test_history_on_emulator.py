@@ -214,3 +214,16 @@ async def test_the_estimate_is_calibrated_by_the_answers_prompt_tokens(emulator:
             earlier = result.usage["input_tokens"] - one_cell
             assert earlier <= bound * 1.05, (i, earlier)
         assert left_out > 0
+
+
+async def test_a_prompt_sent_alone_is_not_sent_again(emulator: Emulator) -> None:
+    """With nothing earlier to leave out, asking again could not help: one request, and the
+    size the line names is the 400's own count."""
+    options = opts(emulator, model="window-1500-messages", max_tokens=200)
+    async with AzureAgentClient(options) as client:
+        await client.query("Summarise: " + "one row of data, " * 600)
+        with pytest.raises(ContextWindowError) as caught:
+            async for _ in client.receive_response():
+                pass
+    assert chat_statuses(emulator) == [400]
+    assert f"about {caught.value.requested - 200:,} tokens" in str(caught.value)  # type: ignore[operator]
