@@ -119,8 +119,9 @@ def test_a_refusal_is_shown_as_text_and_noted(fresh: Kernel) -> None:
 def test_bad_schema_and_missing_name_are_one_line_errors(fresh: Kernel, emulator: Emulator) -> None:
     before = emulator.stats.chat_requests
     run = fresh.run("%%azure --schema nothing_here\nhi")
-    assert run.status == "error" and "--schema nothing_here: no variable" in run.everything()
+    assert run.status == "error", run.everything()
+    assert "--schema nothing_here: no variable" in run.everything()
     run = fresh.run("%%azure --schema loose\nhi")
-    assert run.status == "error"
+    assert run.status == "error", run.everything()
     assert "output_format: field 'output.m': a dict with free-form keys" in run.everything()
     assert emulator.stats.chat_requests == before  # nothing sent
