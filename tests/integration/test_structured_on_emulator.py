@@ -313,3 +313,48 @@ async def test_concurrent_structured_queries(emulator: Emulator) -> None:
         for n in range(1, 6):
             tg.start_soon(one, n)
     assert {n: r.stars for n, r in found.items()} == {n: n for n in range(1, 6)}
+
+
+async def test_the_emulator_sends_a_refusal_as_azure_does(emulator: Emulator) -> None:
+    """Unstreamed: ``content`` null and the text in ``refusal``; streamed: ``refusal`` deltas."""
+    options = opts(emulator)
+    async with AzureAgentClient(options) as client:
+        await client.query("hi")
+        [m async for m in client.receive_response()]
+        assert client.auth is not None and client.auth.current is not None
+        token = client.auth.current.value
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Ocp-Apim-Subscription-Key": options.apim_subscription_key,
+    }
+    schema = {
+        "type": "object",
+        "properties": {"a": {"type": "string"}},
+        "required": ["a"],
+        "additionalProperties": False,
+    }
+    fmt = {"type": "json_schema", "json_schema": {"name": "Out", "strict": True, "schema": schema}}
+    body: dict[str, Any] = {
+        "messages": [{"role": "user", "content": "Ada"}],
+        "response_format": fmt,
+    }
+    url = f"{options.endpoint}/deployments/fault-refusal/chat/completions"
+    async with httpx.AsyncClient(verify=tls(emulator), headers=headers) as http:
+        plain = await http.post(url, params={"api-version": "2024-10-21"}, json=body)
+        message = plain.json()["choices"][0]["message"]
+        assert message["content"] is None
+        assert message["refusal"] == "I'm sorry, but I can't help with that request."
+        streamed = await http.post(
+            url, params={"api-version": "2024-10-21"}, json={**body, "stream": True}
+        )
+        deltas = [
+            json.loads(line[6:])["choices"][0]["delta"]
+            for line in streamed.text.splitlines()
+            if line.startswith("data: {") and '"delta"' in line
+        ]
+        assert "".join(d.get("refusal") or "" for d in deltas) == message["refusal"]
+        assert not any(d.get("content") for d in deltas)
+        answered = await http.post(
+            url.replace("fault-refusal", "gpt-4o"), params={"api-version": "2024-10-21"}, json=body
+        )
+        assert json.loads(answered.json()["choices"][0]["message"]["content"]) == {"a": "Ada"}
