@@ -263,6 +263,8 @@ class _Strict:
         elif "enum" in node:
             out["enum"] = list(node["enum"])
         kind = node.get("type")
+        if kind is None and "enum" in out:  # an Enum's values: say their JSON type too
+            kind = _json_type(out["enum"])
         if kind is None and "enum" not in out:
             raise SchemaError(
                 f"field '{where}' has no type (Any or an untyped value): Azure's strict"
@@ -297,6 +299,23 @@ class _Strict:
                 )
             out["items"] = self.convert(items, f"{where}[]")
         return out
+
+
+def _json_type(values: list[Any]) -> str | None:
+    """The one JSON type of ``values`` (an enum's), else None."""
+    kinds = set()
+    for value in values:
+        if isinstance(value, bool):
+            kinds.add("boolean")
+        elif isinstance(value, int):
+            kinds.add("integer")
+        elif isinstance(value, float):
+            kinds.add("number")
+        elif isinstance(value, str):
+            kinds.add("string")
+        else:
+            return None
+    return kinds.pop() if len(kinds) == 1 else None
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:

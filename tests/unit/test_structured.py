@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from jupyter_azure_ai import ConfigurationError, QuerySettings
-from jupyter_azure_ai.structured import AnswerProblem, compile_output_format
+from jupyter_azure_ai.structured import DROPPED_KEYWORDS, AnswerProblem, compile_output_format
 
 from .fakes import options
 
@@ -113,7 +113,7 @@ def test_dataclass_becomes_an_instance_with_enums_and_defaults() -> None:
             "label": {"type": "string", "enum": ["positive", "negative", "neutral"]},
             "score": {"type": "number"},
             "tags": {"type": ["array", "null"], "items": {"type": "string"}},
-            "mood": {"enum": ["happy", "sad", None]},
+            "mood": {"enum": ["happy", "sad", None], "type": ["string", "null"]},
         },
         "required": ["label", "score", "tags", "mood"],
         "additionalProperties": False,
@@ -260,3 +260,43 @@ def test_output_format_is_a_query_setting() -> None:
     with pytest.raises(ConfigurationError):
         opts.output_format = {"type": "text"}
     assert opts.output_format is Review
+
+
+@pytest.mark.parametrize("keyword", sorted(DROPPED_KEYWORDS))
+def test_each_unsupported_constraint_is_dropped_and_described(keyword: str) -> None:
+    value: Any = {"contains": {"type": "string"}, "propertyNames": {"type": "string"}}.get(
+        keyword, 1
+    )
+    kind = (
+        "array"
+        if "Items" in keyword or "ontains" in keyword or keyword == "uniqueItems"
+        else "string"
+    )
+    spec = {
+        "type": "json_schema",
+        "schema": {
+            "type": "object",
+            "properties": {"x": {"type": kind, "items": {"type": "string"}, keyword: value}},
+            "required": ["x"],
+        },
+    }
+    sent = compile_output_format(spec).schema["properties"]["x"]
+    assert keyword not in sent
+    assert f"{keyword}: " in sent["description"]
+
+
+class Level(enum.Enum):
+    LOW = 1
+    HIGH = 2
+
+
+@dataclass
+class Alert:
+    level: Level
+
+
+def test_an_enum_says_its_json_type() -> None:
+    assert compile_output_format(Alert).schema["properties"]["level"] == {
+        "enum": [1, 2],
+        "type": "integer",
+    }
