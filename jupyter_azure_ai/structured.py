@@ -184,6 +184,8 @@ def _wire_name(name: str) -> str:
 def _build(name: str, schema: dict[str, Any], target: Any) -> OutputFormat:
     if schema.get("type") != "object" or "anyOf" in schema:
         raise SchemaError(f"{name}: the top level must be an object (Azure's rule)")
+    if "definitions" in schema:
+        raise SchemaError(f"{name}: put shared schemas under '$defs' (not 'definitions')")
     defs = schema.get("$defs") or {}
     converter = _Strict(defs)
     strict = converter.convert(schema, name)
