@@ -141,6 +141,8 @@ class MapStats:
         seconds = self.seconds
         rate = self.done / seconds if seconds > 0 else 0.0
         cost = f"${self.cost_usd:.4f}" if self.cost_usd is not None else "cost unknown"
+        if self.requests == 0 and self.cached:
+            cost = "nothing spent"
         head = "interrupted: " if self.interrupted else ""
         of = f" of {self.total}" if self.total is not None else ""
         return (

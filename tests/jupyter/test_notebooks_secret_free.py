@@ -31,6 +31,7 @@ def test_the_example_notebooks_are_there() -> None:
         "03-sdk.ipynb",
         "04-chat.ipynb",
         "05-tools.ipynb",
+        "06-data-at-scale.ipynb",
     ]
     assert expected == NAMES
 
