@@ -153,9 +153,12 @@ class SystemMessage:
 @dataclass
 class ResultMessage:
     """The last message of an answer: ``subtype`` (``"success"``, ``"interrupted"``,
-    ``"error_max_turns"``, ...), ``is_error``, timings in ms, ``num_turns`` (model turns),
-    ``usage`` (``input_tokens``, ``output_tokens``, ...), ``total_cost_usd`` (None when no
-    price is known), ``result`` (the final text)."""
+    ``"error_max_turns"``; with ``output_format`` also ``"error_structured_output"``,
+    ``"error_refusal"`` and ``"error_max_tokens"``), ``is_error``, timings in ms,
+    ``num_turns`` (model turns), ``usage`` (``input_tokens``, ``output_tokens``, ...),
+    ``total_cost_usd`` (None when no price is known: ``pricing`` or the built-in table),
+    ``result`` (the final text; the refusal's text for ``"error_refusal"``),
+    ``structured_output`` (the parsed answer with ``output_format``)."""
 
     subtype: str
     duration_ms: int
