@@ -282,10 +282,17 @@ class _Engine:
                         break
                     tg.start_soon(self._row, transport, send, index, prompt, key, ticket)
                 if self.stop is not None:
+                    await self._drain()
                     tg.cancel_scope.cancel()
         finally:
             with anyio.CancelScope(shield=True):
                 await transport.aclose()
+
+    async def _drain(self) -> None:
+        """After a stop, let the rows in flight end by themselves for a moment (they meet
+        the same refusal at once); cancelling a request mid-handshake can leave its
+        socket to the garbage collector."""
+        await self.limiter.settled(_STOP_GRACE_S / 2)
 
     def _revive(self, hit: CachedAnswer | None) -> Any:
         """A cached answer's structured output as the class ``output_format`` names."""
@@ -318,6 +325,8 @@ class _Engine:
         structured: Any = None
         try:
             while True:
+                if self.stop is not None:  # another row stopped the run
+                    return
                 attempts += 1
                 response_observer.set(_observer(limiter, ticket))
                 try:

@@ -145,6 +145,12 @@ class AdaptiveLimiter:
                 return self._ticket(ticket.tokens)
             await self._sleep(wait)
 
+    async def settled(self, seconds: float) -> None:
+        """Wait until no row is in flight, at most ``seconds``."""
+        with anyio.move_on_after(seconds):
+            while self.in_flight:
+                await self._sleep(None)
+
     def release(self) -> None:
         self.in_flight -= 1
         self._notify()
