@@ -180,6 +180,22 @@ def chromium_page(profile: Path, origin: str, console_log: str) -> Iterator[Any]
                 context.close()
 
 
+def keep_notebook_kernel(page: Any) -> None:
+    """Call once the notebook shows. On a busy machine JupyterLab (and Notebook 7) may still
+    ask which kernel to use a moment later, with the notebook's kernel preselected; the
+    dialog would then take the key presses meant for a cell and the cell never runs. Keep
+    the notebook's kernel."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    select = page.locator(".jp-Dialog").get_by_role("button", name="Select", exact=True)
+    try:
+        select.wait_for(timeout=2 * MS)
+    except PlaywrightTimeout:
+        return
+    select.click()
+    page.locator(".jp-Dialog").wait_for(state="detached")
+
+
 class Lab:
     """The browser page showing a notebook (JupyterLab 4 or Notebook 7), and cell helpers."""
 

@@ -26,6 +26,7 @@ from .browser import (
     answer_text,
     chromium_page,
     jupyter_server,
+    keep_notebook_kernel,
     plain,
     require_browser,
     write_notebook,
@@ -60,6 +61,7 @@ def lab(emulator_server: Emulator, tmp_path_factory: pytest.TempPathFactory) -> 
         page.locator(".jp-Notebook .jp-Cell").first.wait_for()
         idle = page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
         idle.wait_for(timeout=30 * MS)  # the kernel is up
+        keep_notebook_kernel(page)
         yield Lab(page, server.base)
 
 

@@ -20,6 +20,7 @@ from .browser import (
     answer_text,
     chromium_page,
     jupyter_server,
+    keep_notebook_kernel,
     plain,
     require_browser,
     write_notebook,
@@ -56,6 +57,7 @@ def test_chat_panel_streams_a_complete_answer_in_notebook_7(
         page.on("websocket", lambda ws: ws.on("framereceived", lambda f: deltas.extend(_deltas(f))))
         page.goto(f"{server.base}/notebooks/chat7.ipynb?token={server.token}")
         page.locator(".jp-Notebook .jp-Cell").first.wait_for()
+        keep_notebook_kernel(page)
         config = page.evaluate(
             "JSON.parse(document.getElementById('jupyter-config-data').textContent)"
         )

@@ -30,7 +30,15 @@ import pytest
 from jupyter_azure_ai.emulator import Emulator
 
 from ..html_allowlist import check
-from .browser import MS, Lab, chromium_page, jupyter_server, require_browser, write_notebook
+from .browser import (
+    MS,
+    Lab,
+    chromium_page,
+    jupyter_server,
+    keep_notebook_kernel,
+    require_browser,
+    write_notebook,
+)
 
 # a 1x1 PNG: the one kind of image an answer may show inline
 PNG = (
@@ -268,8 +276,6 @@ def safe_lab(
     emulator_server: Emulator, listener: Listener, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[SafeLab]:
     require_browser("jupyterlab")
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     tmp = tmp_path_factory.mktemp("safe-lab")
     work = tmp / "notebooks"
     work.mkdir()
@@ -301,13 +307,7 @@ def safe_lab(
         page.locator(".jp-Notebook .jp-Cell").first.wait_for()
         idle = page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
         idle.wait_for(timeout=30 * MS)
-        # on a busy machine JupyterLab may still ask which kernel to use: the notebook's own
-        choose = page.locator(".jp-Dialog").get_by_role("button", name="Select")
-        try:
-            choose.wait_for(timeout=2 * MS)
-            choose.click()
-        except PlaywrightTimeout:
-            pass
+        keep_notebook_kernel(page)
         yield SafeLab(Lab(page, server.base, prefix="safe-output"), listener, dialogs, popups)
 
 
