@@ -78,7 +78,10 @@ class Kernel:
             )
             if on_message is not None:
                 on_message(msg, run)
-        reply = self.kc.get_shell_msg(timeout=10)
+        while True:  # skip stale replies (wait_for_ready may leave a kernel_info_reply)
+            reply = self.kc.get_shell_msg(timeout=10)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
         run.status = reply["content"]["status"]
         run.seconds = time.perf_counter() - started
         return run
