@@ -30,7 +30,15 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Iterable,
+    Iterator,
+    Mapping,
+)
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -240,6 +248,7 @@ class _Engine:
         self.host = urlsplit(options.connection.endpoint).netloc
         self.session_id = str(uuid.uuid4())
         self.stop: AzureOpenAIError | None = None
+        self.closing = False  # the consumer left (``break`` out of ``azure_map``)
         fmt = self.settings.output_format
         self.output: OutputFormat | None = None if fmt is None else compile_output_format(fmt)
         self.extra = {"response_format": self.output.response_format()} if self.output else {}
@@ -261,7 +270,7 @@ class _Engine:
         try:
             async with send, anyio.create_task_group() as tg:
                 async for index, prompt in rows:
-                    if self.stop is not None:
+                    if self.stop is not None or self.closing:
                         break
                     if isinstance(prompt, BaseException):
                         await self._emit(send, MapItem(index, "", None, error=prompt))
@@ -277,7 +286,7 @@ class _Engine:
                         continue
                     tokens = estimate_tokens(len(prompt), self.settings.max_tokens)
                     ticket = await self.limiter.acquire(tokens)
-                    if self.stop is not None:
+                    if self.stop is not None or self.closing:
                         self.limiter.release()
                         break
                     tg.start_soon(self._row, transport, send, index, prompt, key, ticket)
@@ -325,7 +334,7 @@ class _Engine:
         structured: Any = None
         try:
             while True:
-                if self.stop is not None:  # another row stopped the run
+                if self.stop is not None or self.closing:  # the run is ending
                     return
                 attempts += 1
                 response_observer.set(_observer(limiter, ticket))
@@ -438,7 +447,7 @@ async def _map(
     concurrency: int | None,
     cache: Any,
     stats: MapStats,
-) -> AsyncIterator[MapItem]:
+) -> AsyncGenerator[MapItem, None]:
     options = options if options is not None else AzureOpenAIOptions.from_env()
     if concurrency is not None and (isinstance(concurrency, bool) or concurrency < 1):
         raise ValueError(f"concurrency must be a positive int, got {concurrency!r}")
@@ -450,16 +459,22 @@ async def _map(
             tg.start_soon(engine.run, rows, send)
             try:
                 async with receive:
-                    async for item in receive:
-                        stats.rate_limited = max(stats.rate_limited, engine.limiter.rate_limited)
-                        yield item
+                    try:
+                        async for item in receive:
+                            stats.rate_limited = max(
+                                stats.rate_limited, engine.limiter.rate_limited
+                            )
+                            yield item
+                    except GeneratorExit:  # ``break``: no new rows; let those in flight end
+                        engine.closing = True  # (returning below ends the generator: no
+                        await engine._drain()  # GeneratorExit through the task group)
             finally:
                 tg.cancel_scope.cancel()
     finally:
         stats.finished = time.perf_counter()
         if store is not None and store is not cache:
             store.close()
-    if engine.stop is not None:
+    if engine.stop is not None and not engine.closing:
         raise engine.stop
 
 
@@ -469,11 +484,13 @@ async def azure_map(
     *,
     concurrency: int | None = None,
     cache: Any = None,
-) -> AsyncIterator[MapItem]:
+) -> AsyncGenerator[MapItem, None]:
     """Answer each prompt; yield a ``MapItem`` per prompt as it completes.
 
     ``prompts``: any iterable or async iterable of str, pulled only as rows are sent
-    (a generator of a million prompts is fine). ``options``: as for ``azure_query``
+    (a generator of a million prompts is fine). To stop reading early, close it in the
+    task that iterates it: ``async with contextlib.aclosing(azure_map(...)) as it``.
+    ``options``: as for ``azure_query``
     (``output_format`` gives each item a ``structured_output``). ``concurrency``: the
     most rows in flight (default: adaptive, see ``_internal/limiter.py``). ``cache``:
     None/False for none, True for the default folder, or a folder path.
@@ -481,8 +498,12 @@ async def azure_map(
     Raises ``AuthenticationError`` / ``UnauthorizedError`` (and stops at once) when the
     credentials are refused, and ``RateLimitError`` when the deployment has no quota.
     """
-    async for item in _map(_numbered(prompts), options, concurrency, cache, MapStats()):
-        yield item
+    # Closed here, in this task, when the caller leaves early (anyio's task group in
+    # ``_map`` must end in the task that started it, not in a garbage-collector hook).
+    items = _map(_numbered(prompts), options, concurrency, cache, MapStats())
+    async with aclosing(items):
+        async for item in items:
+            yield item
 
 
 # --- map_rows ---------------------------------------------------------------------
@@ -607,8 +628,10 @@ def map_rows(
     async def collect() -> None:
         try:
             source = _aiter(_prompts(parsed, rows))
-            async for item in _map(source, options, concurrency, cache, stats):
-                items[item.index] = (item.text, item.structured_output, item.error)
+            mapped = _map(source, options, concurrency, cache, stats)
+            async with aclosing(mapped):
+                async for item in mapped:
+                    items[item.index] = (item.text, item.structured_output, item.error)
         finally:
             finished.set()
 

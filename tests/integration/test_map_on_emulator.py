@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Iterator
+from contextlib import aclosing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -130,6 +131,31 @@ def test_many_prompts_stream_through_with_few_in_flight(emulator: Emulator) -> N
     seen = anyio.run(run)
     assert sorted(seen) == list(range(1000))
     assert most_ahead <= 16  # 8 in flight, plus answers on their way to the consumer
+
+
+def test_ten_thousand_prompts_are_pulled_only_as_rows_are_sent(emulator: Emulator) -> None:
+    pulled = 0
+
+    def prompts() -> Iterator[str]:
+        nonlocal pulled
+        for i in range(10_000):
+            pulled += 1
+            yield f"sentiment of review {i}: awful"
+
+    async def run() -> int:
+        seen = 0
+        async with aclosing(azure_map(prompts(), opts(emulator), concurrency=8)) as items:
+            async for item in items:
+                assert item.text == "negative"
+                seen += 1
+                assert pulled - seen <= 16  # never more than 8 in flight (+ 8 on their way)
+                if seen == 300:
+                    break  # leaving early: no new rows, those in flight end, nothing leaks
+        return seen
+
+    assert anyio.run(run) == 300
+    assert pulled <= 316
+    assert emulator.stats.chat_requests <= 316
 
 
 def test_adaptive_concurrency_fills_a_rate_limited_deployment_with_few_429s(
