@@ -35,12 +35,14 @@ def test_connection_key_holds_no_secret() -> None:
 
 def test_loop_thread_runs_coroutines_and_stops() -> None:
     runtime = Runtime()
+    before = set(threading.enumerate())  # another test's runtime may still be running
 
-    async def where() -> str:
-        return threading.current_thread().name
+    async def where() -> threading.Thread:
+        return threading.current_thread()
 
-    assert runtime.call(where()) == "jupyter-azure-ai-loop"
+    thread = runtime.call(where())
+    assert thread.name == "jupyter-azure-ai-loop" and thread not in before
     assert runtime.running
     runtime.stop()
     assert not runtime.running
-    assert "jupyter-azure-ai-loop" not in [t.name for t in threading.enumerate()]
+    assert not thread.is_alive()
