@@ -637,6 +637,11 @@ def map_rows(
 
     from .jupyter.runtime import get_runtime
 
+    if threading.current_thread().name == "jupyter-azure-ai-loop":  # it would wait on itself
+        raise RuntimeError(
+            "map_rows waits for the SDK's loop thread, and this code runs on it (a @tool?):"
+            " use `async for item in azure_map(...)` there instead"
+        )
     future = get_runtime().submit(collect())
     bar = _progress_bar(rows.count, progress)
     shown = 0

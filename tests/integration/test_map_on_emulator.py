@@ -237,3 +237,13 @@ def test_output_format_gives_one_column_per_field_and_cached_rows_revive(
 
     cached = anyio.run(items)
     assert all(item.cached and isinstance(item.structured_output, Review) for item in cached)
+
+
+def test_map_rows_on_the_sdk_loop_thread_is_an_error_not_a_deadlock(emulator: Emulator) -> None:
+    from jupyter_azure_ai.jupyter.runtime import get_runtime
+
+    async def inside() -> None:
+        map_rows(["x"], "{value}", opts(emulator), cache=False, progress=False)
+
+    with pytest.raises(RuntimeError, match="azure_map"):
+        get_runtime().call(inside(), timeout=10)
