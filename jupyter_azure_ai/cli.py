@@ -65,6 +65,7 @@ def _emulated_env() -> Iterator[dict[str, str]]:
 
 
 async def _ask(options: AzureOpenAIOptions, prompt: str, out: TextIO, err: TextIO) -> int:
+    from .jupyter.render import one_line, plain_text  # pure functions: no IPython
     from .query import azure_query
     from .view import Finished, MessageView, Text, ToolCall
 
@@ -72,12 +73,12 @@ async def _ask(options: AzureOpenAIOptions, prompt: str, out: TextIO, err: TextI
     view = MessageView()
     async for message in azure_query(prompt, options):
         for event in view.feed(message):
-            if isinstance(event, Text):
-                out.write(event.text)
+            if isinstance(event, Text):  # model text: escape sequences shown, never run
+                out.write(plain_text(event.text))
                 out.flush()
             elif isinstance(event, ToolCall):
                 mark = "error" if event.is_error else "ok"
-                err.write(f"\n[tool {event.name}({event.input}) {mark}]\n")
+                err.write(f"\n[tool {one_line(f'{event.name}({event.input})')} {mark}]\n")
             elif isinstance(event, Finished):
                 usage = event.result.usage or {}
                 out.write("\n")

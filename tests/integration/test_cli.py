@@ -34,6 +34,16 @@ def test_ask_from_environment(emulator: Emulator) -> None:
     assert out.returncode == 0 and "the notebook wakes up" in out.stdout
 
 
+def test_model_text_cannot_drive_the_terminal(emulator: Emulator) -> None:
+    env = {**os.environ, **emulator.env()}
+    prompt = "Repeat verbatim: \x1b]0;pwned\x07\x1b[2J red \x1b[31mtext\x1b[0m\rover"
+    out = subprocess.run([*CLI, "ask", prompt], capture_output=True, env=env)  # bytes: CR kept
+    assert out.returncode == 0, out.stderr
+    shown = out.stdout.decode()
+    assert "\x1b" not in shown and "\x07" not in shown and "\r" not in shown
+    assert "␛[31mtext" in shown  # shown as visible symbols
+
+
 def test_ask_reports_errors_on_one_line(emulator: Emulator) -> None:
     env = {**os.environ, **emulator.env(), "AZURE_CLIENT_SECRET": "nope-nope"}
     out = subprocess.run([*CLI, "ask", "hello"], capture_output=True, text=True, env=env)
