@@ -426,6 +426,7 @@ _NEGATIVE = frozenset(
         "awful",
         "refund",
         "worst",
+        "angry",
         "disappointed",
         "poor",
         "rude",

@@ -30,7 +30,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .scenarios import Reply, message_text, split_words
+from .scenarios import Reply, message_text, sentiment, split_words
 
 FAULTS = frozenset({"refusal", "invalid-json", "schema-mismatch"})
 REFUSAL = "I'm sorry, but I can't help with that request."
@@ -56,46 +56,6 @@ _UNSUPPORTED = {
     ),
 }
 _KEYWORDS = frozenset(k for group in _UNSUPPORTED.values() for k in group)
-_POSITIVE = frozenset(
-    [
-        "love",
-        "loved",
-        "great",
-        "excellent",
-        "good",
-        "happy",
-        "fast",
-        "helpful",
-        "recommend",
-        "perfect",
-        "amazing",
-        "easy",
-        "friendly",
-        "quick",
-        "delighted",
-        "fantastic",
-    ]
-)
-_NEGATIVE = frozenset(
-    [
-        "hate",
-        "hated",
-        "bad",
-        "terrible",
-        "awful",
-        "slow",
-        "broken",
-        "refund",
-        "angry",
-        "poor",
-        "worst",
-        "rude",
-        "crashed",
-        "disappointed",
-        "useless",
-        "late",
-    ]
-)
 _NEGATION = frozenset({"not", "no", "never"})
 _SUMMARY_KEYS = ("summary", "text", "title", "description")
 
@@ -279,13 +239,8 @@ class SchemaAnswer:
         return options[0]
 
     def _sentiment(self, labels: Mapping[str, Any]) -> str:
-        words = re.findall(r"[a-z']+", self.lowered)
-        score = sum(w in _POSITIVE for w in words) - sum(w in _NEGATIVE for w in words)
-        if score > 0:
-            return "positive"
-        if score < 0:
-            return "negative"
-        return "neutral" if "neutral" in labels else "positive"
+        label = sentiment(self.lowered)  # the same words as the plain-text answers
+        return "positive" if label == "neutral" and "neutral" not in labels else label
 
     def _string(self, key: str) -> str:
         if any(part in key.lower() for part in _SUMMARY_KEYS):

@@ -6,9 +6,9 @@ ships); this test plumbing lives here, loaded by the repository's root ``conftes
 
 nbval starts one kernel per notebook, and a kernel inherits this process's environment.
 Just before the first notebook's kernel starts, this starts an emulator and puts its
-``AZURE_*`` / CA bundle variables into ``os.environ``; at the end of the session the
-emulator stops and the environment is restored. Tests outside ``notebooks/`` run before
-(``testpaths`` order) and never see these variables.
+``AZURE_*`` / CA bundle variables and a fresh answer-cache folder into ``os.environ``; at
+the end of the session the emulator stops and the environment is restored. Tests
+outside ``notebooks/`` run before (``testpaths`` order) and never see these variables.
 
 Only cells marked ``# NBVAL_CHECK_OUTPUT`` (or tagged ``nbval-check-output``) have their
 outputs compared, after the replacements in ``nbval_sanitize.cfg`` (beside this file);
@@ -19,6 +19,7 @@ saves the notebooks.
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 
@@ -42,7 +43,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         return
     emulator = start_emulator()
     _started.append(emulator)
-    for name, value in emulator.env().items():
+    # map_rows' answer cache: a fresh one, so no answer of an earlier run (or an older
+    # emulator) is replayed, and the user's own cache is not touched
+    cache = tempfile.mkdtemp(prefix="jupyter-azure-ai-nbval-cache-")
+    for name, value in {**emulator.env(), "JUPYTER_AZURE_AI_CACHE_DIR": cache}.items():
         _saved_environ[name] = os.environ.get(name)
         os.environ[name] = value
 

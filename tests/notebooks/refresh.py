@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from jupyter_azure_ai.emulator import start_emulator
@@ -23,8 +24,9 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 def main(argv: list[str]) -> int:
     paths = [Path(a).resolve() for a in argv] or sorted(NOTEBOOKS.glob("*.ipynb"))
-    with start_emulator() as emu:
-        env = {**os.environ, **emu.env()}
+    with start_emulator() as emu, tempfile.TemporaryDirectory() as cache:
+        # a fresh map_rows cache: the saved outputs are what a first run shows
+        env = {**os.environ, **emu.env(), "JUPYTER_AZURE_AI_CACHE_DIR": cache}
         for path in paths:
             _drop_widget_state(path)
             command = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook"]
