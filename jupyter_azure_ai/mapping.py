@@ -61,6 +61,7 @@ from .errors import (
     AuthenticationError,
     AzureOpenAIError,
     CLIConnectionError,
+    ConfigurationError,
     RateLimitError,
     UnauthorizedError,
 )
@@ -520,11 +521,8 @@ class _Rows:
 
     @classmethod
     def of(cls, data: Any, names: tuple[str, ...]) -> _Rows:
-        try:
-            pd: Any = _pandas()
-        except ImportError:  # pragma: no cover - pandas ships with the notebook stack
-            pd = None
-        if pd is not None and isinstance(data, pd.DataFrame):
+        pd: Any = _pandas()
+        if isinstance(data, pd.DataFrame):
             columns = [str(c) for c in data.columns]
             wanted = [c for c in data.columns if str(c) in names]
 
@@ -538,7 +536,7 @@ class _Rows:
                     yield dict(zip(keys, values, strict=True))
 
             return cls(columns, data.index, len(data), frame_rows)
-        if pd is not None and isinstance(data, pd.Series):
+        if isinstance(data, pd.Series):
             columns = ["value"] + ([data.name] if isinstance(data.name, str) else [])
 
             def series_rows() -> Iterator[Mapping[str, Any]]:
@@ -717,4 +715,10 @@ def _assemble(
 
 def _pandas() -> Any:
     """pandas, imported when a map needs it (``import jupyter_azure_ai`` stays light)."""
-    return importlib.import_module("pandas")
+    try:
+        return importlib.import_module("pandas")
+    except ImportError:
+        raise ConfigurationError(
+            "map_rows returns pandas objects, and pandas is not installed:"
+            " pip install pandas (or use azure_map, which needs no pandas)"
+        ) from None
