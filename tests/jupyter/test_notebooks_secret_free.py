@@ -32,6 +32,7 @@ def test_the_example_notebooks_are_there() -> None:
         "04-chat.ipynb",
         "05-tools.ipynb",
         "06-data-at-scale.ipynb",
+        "08-assistant.ipynb",
     ]
     assert expected == NAMES
 
@@ -43,7 +44,9 @@ def test_saved_notebook_has_outputs_and_no_token(name: str) -> None:
     nb = nbformat.reads(text, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.execution_count is not None for c in code)
-    assert not [o for c in code for o in c.outputs if o.output_type == "error"]
+    # an error output only where the notebook shows one on purpose (%azure fix's demo)
+    raising = [c for c in code if "raises-exception" in c.metadata.get("tags", [])]
+    assert not [o for c in code if c not in raising for o in c.outputs if o.output_type == "error"]
     assert not JWT.search(text)
     for marker in ("AZURE_CLIENT_SECRET=", "AZURE_APIM_SUBSCRIPTION_KEY=", "Bearer "):
         assert marker not in text
