@@ -114,7 +114,19 @@ class ToolResultBlock:
     is_error: bool | None = None
 
 
-ContentBlock: TypeAlias = TextBlock | ThinkingBlock | ToolUseBlock | ToolResultBlock
+@dataclass
+class ImageBlock:
+    """An image in a prompt: base64 ``data`` of ``media_type`` (or a ``url``), and the
+    ``detail`` Azure looks at it with (``"auto"``, ``"low"``, ``"high"``). Built from the
+    prompt's ``{"type": "image", ...}`` blocks (``jupyter_azure_ai.images``)."""
+
+    media_type: str = ""
+    data: str = ""
+    url: str = ""
+    detail: str = "auto"
+
+
+ContentBlock: TypeAlias = TextBlock | ThinkingBlock | ToolUseBlock | ToolResultBlock | ImageBlock
 
 
 # --- messages ---------------------------------------------------------------
@@ -122,8 +134,8 @@ ContentBlock: TypeAlias = TextBlock | ThinkingBlock | ToolUseBlock | ToolResultB
 
 @dataclass
 class UserMessage:
-    """A prompt (``content`` a str), or the results of a round of tool calls (a list of
-    ``ToolResultBlock``)."""
+    """A prompt (``content`` a str, or ``TextBlock`` and ``ImageBlock``s when it holds
+    images), or the results of a round of tool calls (a list of ``ToolResultBlock``)."""
 
     content: str | list[ContentBlock]
     parent_tool_use_id: str | None = None
@@ -196,6 +208,7 @@ __all__ = [
     "HookCallback",
     "HookContext",
     "HookMatcher",
+    "ImageBlock",
     "Message",
     "PermissionResult",
     "PermissionResultAllow",

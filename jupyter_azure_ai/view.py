@@ -26,6 +26,7 @@ from typing import TypeAlias
 
 from .types import (
     AssistantMessage,
+    ImageBlock,
     Message,
     ResultMessage,
     StreamEvent,
@@ -39,9 +40,10 @@ from .types import (
 
 @dataclass(frozen=True)
 class Prompt:
-    """What the user asked (seen when replaying a history)."""
+    """What the user asked (seen when replaying a history), with its images."""
 
     text: str
+    images: tuple[ImageBlock, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,11 @@ class MessageView:
             if isinstance(message.content, str):
                 yield Prompt(message.content)
                 return
+            images = tuple(b for b in message.content if isinstance(b, ImageBlock))
+            if images:  # a prompt with images (text and image blocks)
+                text = "".join(b.text for b in message.content if isinstance(b, TextBlock))
+                yield Prompt(text, images)
+                return
             for block in message.content:
                 if isinstance(block, ToolResultBlock) and block.tool_use_id in self._calls:
                     use = self._calls.pop(block.tool_use_id)
@@ -143,6 +150,7 @@ class Exchange:
     prompt: str
     text: str = ""
     tools: list[ToolCall] = field(default_factory=list)
+    images: tuple[ImageBlock, ...] = ()  # sent with the prompt
     result: ResultMessage | None = None
     model: str = ""  # as the service reported it
 
@@ -156,7 +164,7 @@ def exchanges(messages: Iterable[Message]) -> list[Exchange]:
             out[-1].model = message.model
         for event in view.feed(message):
             if isinstance(event, Prompt):
-                out.append(Exchange(event.text))
+                out.append(Exchange(event.text, images=event.images))
             elif not out:
                 continue  # an answer without its prompt (a history cut short)
             elif isinstance(event, Text):

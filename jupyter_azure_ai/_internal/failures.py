@@ -39,6 +39,8 @@ _RESULTED = re.compile(r"messages resulted in (\d+) tokens", re.IGNORECASE)
 _REQUESTED = re.compile(
     r"requested (\d+) tokens \((\d+) in the messages, (\d+) in the completion\)", re.IGNORECASE
 )
+# Azure's 400 for image parts sent to a deployment without vision (azure-wire-2.md §5).
+_NO_VISION = re.compile(r"image_url is only supported by certain models", re.IGNORECASE)
 _BODY_WAIT = re.compile(r"(?:retry after|try again in) (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
 
 NO_QUOTA_RETRY_AFTER_S = 120.0
@@ -171,6 +173,12 @@ def error_from_response(
         )
     if status == 400 and (code == "context_length_exceeded" or _WINDOW.search(raw_message)):
         return _context_window(raw_message, message + rid, kw)
+    if status == 400 and _NO_VISION.search(raw_message):
+        return APIStatusError(
+            f"Deployment '{deployment}' does not take images (HTTP 400: {message}); send them"
+            f" to a vision deployment such as gpt-4o (model= / %%azure -m){rid}",
+            **kw,
+        )
     label = f"{code}: " if code and code != str(status) else ""
     return APIStatusError(f"HTTP {status} from Azure OpenAI: {label}{message}{rid}", **kw)
 

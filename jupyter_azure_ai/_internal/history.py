@@ -16,17 +16,26 @@ service reported for an earlier request (:func:`calibrated_scale`).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import math
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 CHARS_PER_TOKEN = 4.0
 MESSAGE_OVERHEAD = 4
 """Tokens every message costs besides its text (role, separators), and the reply's priming."""
 IMAGE_TOKENS = 765
-"""An image part, at the size images are sent (a 512-pixel tile and the base cost)."""
+"""An image part whose size cannot be read (a URL): four 512-pixel tiles and the base."""
+LOW_IMAGE_TOKENS = 85
+"""An image part with ``detail: low`` (one 512x512 picture), and the base of the others."""
+TILE_TOKENS = 170
+"""Each 512-pixel tile of an image Azure looks at in detail (``high``; ``auto`` is
+counted as ``high``, its upper bound)."""
 MIN_SCALE, MAX_SCALE = 0.25, 4.0
 WINDOW_MARGIN = 0.05
 """Part of a context window kept free for the estimate's error."""
@@ -47,11 +56,68 @@ def _content_tokens(content: Any) -> int:
             if not isinstance(part, dict):
                 continue
             if part.get("type") == "image_url":
-                total += IMAGE_TOKENS
+                total += image_tokens(part.get("image_url"))
             else:
                 total += _text_tokens(str(part.get("text", "")))
         return total
     return 0
+
+
+def image_tokens(image_url: Any) -> int:
+    """What Azure counts for one image part: 85 for ``detail: low``; else 85 plus 170 per
+    512-pixel tile once the image is fitted into 2048x2048 and its short side into 768
+    (azure-wire-2.md §5), read from the data URL's header; ``IMAGE_TOKENS`` when the size
+    is unknown."""
+    if not isinstance(image_url, dict):
+        return IMAGE_TOKENS
+    if image_url.get("detail") == "low":
+        return LOW_IMAGE_TOKENS
+    size = _data_url_size(str(image_url.get("url", ""))[:_HEADER_CHARS])
+    if size is None:
+        return IMAGE_TOKENS
+    width, height = size
+    scale = min(1.0, 2048 / max(width, height))
+    scale = min(scale, 768 / max(1.0, min(width, height) * scale) * scale)
+    tiles = math.ceil(width * scale / 512) * math.ceil(height * scale / 512)
+    return LOW_IMAGE_TOKENS + TILE_TOKENS * tiles
+
+
+_HEADER_CHARS = 8192  # of base64: where PNG, GIF and our JPEGs state their size
+
+
+@lru_cache(maxsize=256)
+def _data_url_size(url_head: str) -> tuple[int, int] | None:
+    """(width, height) from the start of a base64 PNG, GIF or JPEG data URL, or None."""
+    if not url_head.startswith("data:image/"):
+        return None
+    data = url_head.partition(",")[2]
+    try:
+        raw = base64.b64decode(data[: len(data) // 4 * 4])
+    except (binascii.Error, ValueError):
+        return None
+    if raw.startswith(b"\x89PNG") and len(raw) >= 24:
+        width, height = struct.unpack(">II", raw[16:24])
+        return (width, height) if width and height else None
+    if raw[:4] == b"GIF8" and len(raw) >= 10:
+        width, height = struct.unpack("<HH", raw[6:10])
+        return (width, height) if width and height else None
+    if raw[:2] == b"\xff\xd8":
+        return _jpeg_size(raw)
+    return None
+
+
+def _jpeg_size(raw: bytes) -> tuple[int, int] | None:
+    at = 2
+    while at + 9 < len(raw):
+        if raw[at] != 0xFF:
+            return None
+        marker = raw[at + 1]
+        length = struct.unpack(">H", raw[at + 2 : at + 4])[0]
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            height, width = struct.unpack(">HH", raw[at + 5 : at + 9])
+            return (width, height) if width and height else None
+        at += 2 + length
+    return None
 
 
 def estimate(messages: Messages, *, tools: Sequence[dict[str, Any]] = ()) -> int:
@@ -160,6 +226,7 @@ __all__ = [
     "current_start",
     "estimate",
     "exchanges",
+    "image_tokens",
     "room_in_window",
     "select",
 ]

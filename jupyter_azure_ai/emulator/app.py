@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import entra, quota, scenarios, structured
+from . import entra, quota, scenarios, structured, vision
 from .scenarios import Reply
 from .state import EmulatorState, RequestRecord
 from .wire import Answer, ConnectionCut, content_filter_body
@@ -203,6 +203,10 @@ async def _chat(state: EmulatorState, request: Request) -> Response:
         return _invalid_request(
             "Missing required parameter: 'messages'.", "messages", "missing_required_parameter"
         )
+    try:  # image parts: a vision deployment, and pictures that decode (vision.py)
+        vision.check(messages, deployment)
+    except vision.ImageRejected as rejected:
+        return _json(rejected.body, 400)
     if deployment == "o3-mini" and body.get("max_tokens") is not None:
         return _invalid_request(
             "Unsupported parameter: 'max_tokens' is not supported with this model. Use "

@@ -53,6 +53,10 @@ words it ("you requested T tokens (P in the messages, C in the completion)");
 ``window-N-messages`` words it as gpt-4o does ("your messages resulted in P tokens").
 Within the window both answer like ``gpt-4``.
 
+A user message with ``image_url`` parts is checked and answered by ``vision.py`` (size,
+format and colours of each image); ``gpt-35-turbo`` and ``o3-mini`` have no vision and
+answer Azure's 400 "image_url is only supported by certain models".
+
 Header ``x-emulator-pace: C`` (or the deployment ``paced-C``) streams the answer at a
 model's pace: pieces of ``PACE_PIECE`` characters, C characters per second (a real
 deployment writes ~300).
@@ -80,6 +84,8 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from . import vision
 
 FAULT_NAMES = frozenset(
     {
@@ -262,7 +268,6 @@ _TOKEN = re.compile(r"\w+|[^\w\s]")
 MESSAGE_TOKENS = 3
 """What each message costs besides its text, as OpenAI counts it; the reply's priming
 costs as much again."""
-IMAGE_PART_TOKENS = 765
 
 
 def count_tokens(text: str) -> int:
@@ -275,7 +280,7 @@ def count_prompt_tokens(
 ) -> int:
     """What the request's ``usage.prompt_tokens`` is: its real size, grown with every
     message, tool call and tool definition it carries (``count_tokens`` of each text,
-    ``MESSAGE_TOKENS`` per message and for the reply, ``IMAGE_PART_TOKENS`` per image)."""
+    ``MESSAGE_TOKENS`` per message and for the reply, ``vision.tokens`` per image)."""
     total = MESSAGE_TOKENS
     for message in messages:
         if not isinstance(message, dict):
@@ -284,7 +289,7 @@ def count_prompt_tokens(
         content = message.get("content")
         if isinstance(content, list):
             images = [p for p in content if isinstance(p, dict) and p.get("type") == "image_url"]
-            total += IMAGE_PART_TOKENS * len(images)
+            total += sum(vision.tokens(p) for p in images)
         for call in message.get("tool_calls") or []:
             function = call.get("function") if isinstance(call, dict) else None
             if isinstance(function, dict):
@@ -349,6 +354,9 @@ def plan_reply(body: dict[str, Any], deployment: str) -> Reply:
     calls = _plan_tool_calls(prompt, tools)
     if calls:
         return Reply([], calls)
+    seen = vision.describe(user_messages[-1], prompt) if user_messages else None
+    if seen is not None:  # an answer derived from the images (vision.py)
+        return Reply(split_words(seen), [])
     return Reply(split_words(_text_answer(prompt, len(user_messages), deployment)), [])
 
 
