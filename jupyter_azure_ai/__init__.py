@@ -27,7 +27,13 @@ from .errors import (
     StreamInterruptedError,
     UnauthorizedError,
 )
-from .options import AzureOpenAIOptions, ConnectionSettings, QuerySettings, ToolSettings
+from .options import (
+    AzureOpenAIOptions,
+    ConnectionSettings,
+    QuerySettings,
+    SessionSettings,
+    ToolSettings,
+)
 from .types import (
     AssistantMessage,
     CanUseTool,
@@ -54,6 +60,15 @@ if TYPE_CHECKING:
     from .client import AzureAgentClient
     from .mapping import MapItem, azure_map, clear_cache, map_rows
     from .query import azure_query
+    from .sessions import (
+        ForkSessionResult,
+        SDKSessionInfo,
+        delete_session,
+        fork_session,
+        get_session_info,
+        get_session_messages,
+        list_sessions,
+    )
     from .tools import SdkTool, ToolError, create_sdk_mcp_server, tool
 
 #: Public names whose modules import httpx/anyio: loaded on first access.
@@ -64,6 +79,13 @@ _LAZY = {
     "clear_cache": "mapping",
     "map_rows": "mapping",
     "azure_query": "query",
+    "ForkSessionResult": "sessions",
+    "SDKSessionInfo": "sessions",
+    "delete_session": "sessions",
+    "fork_session": "sessions",
+    "get_session_info": "sessions",
+    "get_session_messages": "sessions",
+    "list_sessions": "sessions",
     "SdkTool": "tools",
     "ToolError": "tools",
     "create_sdk_mcp_server": "tools",
@@ -115,6 +137,7 @@ __all__ = [
     "ContentBlock",
     "ContentFilterError",
     "ContextWindowError",
+    "ForkSessionResult",
     "HookCallback",
     "HookContext",
     "HookMatcher",
@@ -128,7 +151,9 @@ __all__ = [
     "QuerySettings",
     "RateLimitError",
     "ResultMessage",
+    "SDKSessionInfo",
     "SdkTool",
+    "SessionSettings",
     "StreamDecodeError",
     "StreamEvent",
     "StreamInterruptedError",
@@ -148,6 +173,11 @@ __all__ = [
     "chat",
     "clear_cache",
     "create_sdk_mcp_server",
+    "delete_session",
+    "fork_session",
+    "get_session_info",
+    "get_session_messages",
+    "list_sessions",
     "map_rows",
     "tool",
 ]

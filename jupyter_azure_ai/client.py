@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 import uuid
+import warnings
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -29,11 +30,17 @@ import httpx
 from . import __version__
 from ._internal import agent
 from ._internal.auth import AzureADAuth
-from ._internal.content import to_blocks, to_openai
 from ._internal.tool_calls import ToolSet
 from ._internal.transport import AzureHTTPTransport
 from .errors import AzureOpenAIError
 from .options import AzureOpenAIOptions, ConnectionSettings, QuerySettings, ToolSettings
+from .sessions import (
+    SavedSession,
+    SessionWriter,
+    directory_key,
+    load_session,
+    most_recent_session,
+)
 from .types import (
     AssistantMessage,
     Message,
@@ -47,8 +54,9 @@ def _user_turns(message: dict[str, Any]) -> dict[str, Any]:
     """A Claude-SDK streaming-input dict or an OpenAI message → an OpenAI user message."""
     if message.get("type") == "user" and isinstance(message.get("message"), dict):
         message = message["message"]
-    # Claude-style content blocks: text, and images as Azure image_url parts (content.py)
-    content = to_openai(message.get("content", ""))
+    content = message.get("content", "")
+    if isinstance(content, list):  # Claude-style content blocks: keep the text
+        content = "".join(b.get("text", "") for b in content if isinstance(b, dict))
     return {"role": message.get("role", "user"), "content": content}
 
 
@@ -68,6 +76,10 @@ class AzureAgentClient:
     for the client's life; its query settings and tool settings are the defaults of
     every query, held in ``settings`` and ``tool_settings`` (frozen; assign new ones,
     or pass ``settings=`` / ``tools=`` to one ``query()``).
+
+    The conversation is saved as it goes (sessions.py; ``persist_session=False`` turns
+    that off); ``resume`` / ``continue_conversation`` start from a saved one, whose
+    ``history`` the client then holds whole (only what is sent is bounded).
     """
 
     def __init__(
@@ -93,6 +105,16 @@ class AzureAgentClient:
         self._interrupter = agent.Interrupter()
         self._announced = False
         self._servers: dict[str, tuple[str, Any]] = {}  # name -> (config key, McpHub)
+        self._persist = options.persist_session
+        self._cwd = directory_key(self.tool_settings.cwd)  # the folder sessions belong to
+        self._writer: SessionWriter | None = None
+        self._saved_upto = 0  # conversation messages already in the session file
+        self._fork_of: SavedSession | None = None
+        start = options.session_settings
+        if start.resume is not None or start.continue_conversation:
+            found = start.resume or most_recent_session(self._cwd)
+            if found is not None:  # continue_conversation with none saved: a new one
+                self._resume_saved(load_session(found), fork=start.fork_session)
 
     @property
     def options(self) -> AzureOpenAIOptions:
@@ -209,6 +231,63 @@ class AzureAgentClient:
         self._pending.clear()
         self.session_id = str(uuid.uuid4())
         self._announced = False
+        self._writer, self._fork_of, self._saved_upto = None, None, 0
+
+    # --- saved sessions ----------------------------------------------------------
+
+    def _resume_saved(self, saved: SavedSession, *, fork: bool = False) -> None:
+        """Carry on with ``saved`` (replacing the conversation): under its id, or with
+        ``fork`` under a new one whose file starts as a copy (written with the first new
+        message; the original is never touched)."""
+        self.history[:] = saved.history
+        self._conversation[:] = saved.conversation
+        self._pending.clear()
+        self._announced = False
+        self._saved_upto = len(self._conversation)
+        self._writer = None
+        self._fork_of = saved if fork else None
+        self.session_id = str(uuid.uuid4()) if fork else saved.session_id
+
+    def _save(self, message: Message) -> None:
+        """Append ``message`` (just added to ``history``) and the conversation messages
+        added since the last one to the session file."""
+        if not self._persist:
+            return
+        api = self._conversation[self._saved_upto :]
+        self._saved_upto = len(self._conversation)
+        try:
+            self._session_writer().message(message, api)
+        except OSError as exc:
+            self._not_saved(exc)
+
+    def _save_failure(self, keep: int, error: BaseException) -> None:
+        self._saved_upto = len(self._conversation)
+        if self._persist:
+            try:
+                self._session_writer().failed(keep, error)
+            except OSError as exc:
+                self._not_saved(exc)
+
+    def _session_writer(self) -> SessionWriter:
+        if self._writer is None or self._writer.session_id != self.session_id:
+            fork = self._fork_of
+            self._writer = SessionWriter(
+                self.session_id,
+                self._cwd,
+                self.connection.secrets(),
+                forked_from=fork.session_id if fork else None,
+                copied=fork.records if fork else (),
+            )
+        return self._writer
+
+    def _not_saved(self, exc: OSError) -> None:
+        """The disk refused: say so once and carry on unsaved (the answer matters more)."""
+        self._persist = False
+        warnings.warn(
+            f"conversation {self.session_id} is no longer saved: {exc}",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
     # --- conversation ----------------------------------------------------------
 
@@ -259,12 +338,14 @@ class AzureAgentClient:
             self._announced = True
             init = SystemMessage("init", self._init_data(settings, pending.tools, offered))
             self.history.append(init)
+            self._save(init)
             yield init
         turn = pending.turn
         mark = len(self._conversation)
         _answer_declared_tool_calls(self._conversation)
         self._conversation.append(turn)
-        self.history.append(UserMessage(to_blocks(turn["content"])))
+        self.history.append(UserMessage(turn["content"]))
+        self._save(self.history[-1])
         stats = agent.RunStats()
         self._interrupter = interrupter = agent.Interrupter()
         subtype = "success"
@@ -281,12 +362,14 @@ class AzureAgentClient:
             ):
                 if isinstance(message, (AssistantMessage, UserMessage)):
                     self.history.append(message)
+                    self._save(message)
                 yield message
         except agent.Interrupted:
             subtype = "interrupted"
-        except Exception:
+        except Exception as exc:
             # A failed prompt is not part of the conversation: asking again is clean.
             del self._conversation[mark:]
+            self._save_failure(mark, exc)
             raise
         if stats.hit_max_turns:
             subtype = "error_max_turns"
@@ -305,6 +388,7 @@ class AzureAgentClient:
             structured_output=stats.structured_output,
         )
         self.history.append(result)
+        self._save(result)
         yield result
 
     def _init_data(

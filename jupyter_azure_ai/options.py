@@ -12,6 +12,9 @@ three frozen parts, because each lives for a different time:
   default (``AzureAgentClient.query(prompt, settings=...)``).
 - ``ToolSettings`` — tools, allowed built-ins, MCP servers, permission callback,
   hooks, working directory. Also per query.
+- ``SessionSettings`` — which saved conversation a client starts from (``resume``,
+  ``continue_conversation``, ``fork_session``) and whether it is saved. Read once, when
+  the client is built (sessions.py).
 
 ``max_retries`` and ``timeout`` are request policies (httpx and openai-python set
 them per request too), so they sit with the query, not the connection: changing the
@@ -120,6 +123,15 @@ class AzureOpenAIOptions:
             or ``create_sdk_mcp_server(...)`` results.
         can_use_tool: async callback deciding each tool call (Claude Agent SDK shape).
         hooks: ``{"PreToolUse" | "PostToolUse": [HookMatcher(...)]}``.
+
+    Session (read when a client is built; conversations are saved, sessions.py):
+        resume: a saved session's id: the client carries on with that conversation.
+        continue_conversation: carry on with the most recent session of this folder
+            (``cwd``, else the current directory); a new one when there is none.
+        fork_session: with ``resume`` / ``continue_conversation``, carry on under a new
+            session id; the saved original stays as it was.
+        persist_session: save the conversation (default True) under the data dir
+            (``JUPYTER_AZURE_AI_DATA_DIR``, else the platform's user data folder).
     """
 
     tenant_id: str = field(default="", metadata=_meta("AZURE_TENANT_ID", required=True))
@@ -157,6 +169,10 @@ class AzureOpenAIOptions:
     pricing: dict[str, dict[str, float]] | None = None
     max_history_tokens: int | None = DEFAULT_MAX_HISTORY_TOKENS
     output_format: Any = None
+    resume: str | None = None
+    continue_conversation: bool = False
+    fork_session: bool = False
+    persist_session: bool = True
 
     def __post_init__(self) -> None:
         self._normalise()
@@ -183,7 +199,7 @@ class AzureOpenAIOptions:
 
     def _check(self) -> None:
         values = self._values()
-        for part in (ConnectionSettings, QuerySettings, ToolSettings):
+        for part in (ConnectionSettings, QuerySettings, ToolSettings, SessionSettings):
             part.check(_pick(part, values), "AzureOpenAIOptions")
 
     def _values(self) -> dict[str, Any]:
@@ -205,6 +221,11 @@ class AzureOpenAIOptions:
     def tool_settings(self) -> ToolSettings:
         """The tools offered (frozen)."""
         return ToolSettings(**_pick(ToolSettings, self._values()))
+
+    @property
+    def session_settings(self) -> SessionSettings:
+        """Which saved conversation a client starts from (frozen)."""
+        return SessionSettings(**_pick(SessionSettings, self._values()))
 
     # --- construction -----------------------------------------------------------
 
@@ -464,6 +485,45 @@ class ToolSettings:
         return _masked_repr(self)
 
 
+@dataclass(frozen=True, repr=False)
+class SessionSettings:
+    """Which saved conversation a client starts from, and whether it is saved.
+
+    See ``AzureOpenAIOptions`` for each field; sessions.py for the files.
+    """
+
+    resume: str | None = None
+    continue_conversation: bool = False
+    fork_session: bool = False
+    persist_session: bool = True
+
+    def __post_init__(self) -> None:
+        self.check(vars(self), type(self).__name__)
+
+    @staticmethod
+    def check(v: Mapping[str, Any], owner: str) -> None:
+        """Raise ``ConfigurationError`` for the first bad field."""
+        if v["resume"] is not None:
+            from .sessions import check_session_id
+
+            try:
+                check_session_id(v["resume"])
+            except ConfigurationError as exc:
+                raise ConfigurationError(f"{owner}.resume: {exc}") from None
+            if v["continue_conversation"]:
+                raise ConfigurationError(
+                    f"{owner}: resume and continue_conversation exclude each other"
+                    " (resume names a session; continue_conversation picks the latest)"
+                )
+        if v["fork_session"] and v["resume"] is None and not v["continue_conversation"]:
+            raise ConfigurationError(
+                f"{owner}.fork_session needs resume=<session id> or continue_conversation=True"
+            )
+
+    def __repr__(self) -> str:
+        return _masked_repr(self)
+
+
 # --- derived declarations ---------------------------------------------------------
 
 _OPTION_FIELDS = fields(AzureOpenAIOptions)
@@ -535,5 +595,6 @@ __all__ = [
     "AzureOpenAIOptions",
     "ConnectionSettings",
     "QuerySettings",
+    "SessionSettings",
     "ToolSettings",
 ]

@@ -27,6 +27,7 @@ from jupyter_azure_ai.emulator import Emulator, start_emulator
 
 _started: list[Emulator] = []
 _saved_environ: dict[str, str | None] = {}
+_notebooks_seen: set[object] = set()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -39,15 +40,25 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Before nbval's notebook setup (which starts the kernel) of a notebook's first cell."""
-    if _started or item.path.suffix != ".ipynb":
+    if item.path.suffix != ".ipynb" or item.path in _notebooks_seen:
+        return
+    _notebooks_seen.add(item.path)
+    # saved conversations (sessions.py): a fresh folder per notebook, so what
+    # `%azure sessions` lists is that notebook's own, and the user's data dir is untouched
+    _set_environ({"JUPYTER_AZURE_AI_DATA_DIR": tempfile.mkdtemp(prefix="jaa-nbval-data-")})
+    if _started:
         return
     emulator = start_emulator()
     _started.append(emulator)
     # map_rows' answer cache: a fresh one, so no answer of an earlier run (or an older
     # emulator) is replayed, and the user's own cache is not touched
     cache = tempfile.mkdtemp(prefix="jupyter-azure-ai-nbval-cache-")
-    for name, value in {**emulator.env(), "JUPYTER_AZURE_AI_CACHE_DIR": cache}.items():
-        _saved_environ[name] = os.environ.get(name)
+    _set_environ({**emulator.env(), "JUPYTER_AZURE_AI_CACHE_DIR": cache})
+
+
+def _set_environ(values: dict[str, str]) -> None:
+    for name, value in values.items():
+        _saved_environ.setdefault(name, os.environ.get(name))
         os.environ[name] = value
 
 

@@ -35,7 +35,9 @@ def main(argv: list[str]) -> int:
             command.append("--ExecutePreprocessor.store_widget_state=False")
             command.append(str(path))
             print(f"running {path.name}", flush=True)
-            subprocess.run(command, env=env, check=True, cwd=NOTEBOOKS)
+            with tempfile.TemporaryDirectory() as data:  # saved conversations, per notebook
+                run_env = {**env, "JUPYTER_AZURE_AI_DATA_DIR": data}
+                subprocess.run(command, env=run_env, check=True, cwd=NOTEBOOKS)
         secrets = (emu.client_secret, emu.subscription_key)
     for path in paths:
         text = path.read_text(encoding="utf-8")

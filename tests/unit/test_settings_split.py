@@ -14,6 +14,7 @@ from jupyter_azure_ai import (
     ConfigurationError,
     ConnectionSettings,
     QuerySettings,
+    SessionSettings,
     ToolSettings,
 )
 from jupyter_azure_ai.options import ENV_OPTIONAL, ENV_REQUIRED, SECRET_FIELDS
@@ -22,7 +23,7 @@ from .fakes import KEY, SECRET, Recorder, options
 
 pytestmark = pytest.mark.anyio
 
-PARTS = (ConnectionSettings, QuerySettings, ToolSettings)
+PARTS = (ConnectionSettings, QuerySettings, ToolSettings, SessionSettings)
 
 
 def always(status: int) -> Any:
