@@ -30,6 +30,7 @@ import httpx
 from . import __version__
 from ._internal import agent
 from ._internal.auth import AzureADAuth
+from ._internal.content import to_blocks, to_openai
 from ._internal.tool_calls import ToolSet
 from ._internal.transport import AzureHTTPTransport
 from .errors import AzureOpenAIError
@@ -54,9 +55,8 @@ def _user_turns(message: dict[str, Any]) -> dict[str, Any]:
     """A Claude-SDK streaming-input dict or an OpenAI message → an OpenAI user message."""
     if message.get("type") == "user" and isinstance(message.get("message"), dict):
         message = message["message"]
-    content = message.get("content", "")
-    if isinstance(content, list):  # Claude-style content blocks: keep the text
-        content = "".join(b.get("text", "") for b in content if isinstance(b, dict))
+    # Claude-style content blocks: text, and images as Azure image_url parts (content.py)
+    content = to_openai(message.get("content", ""))
     return {"role": message.get("role", "user"), "content": content}
 
 
@@ -344,7 +344,7 @@ class AzureAgentClient:
         mark = len(self._conversation)
         _answer_declared_tool_calls(self._conversation)
         self._conversation.append(turn)
-        self.history.append(UserMessage(turn["content"]))
+        self.history.append(UserMessage(to_blocks(turn["content"])))
         self._save(self.history[-1])
         stats = agent.RunStats()
         self._interrupter = interrupter = agent.Interrupter()
