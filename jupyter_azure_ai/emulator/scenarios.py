@@ -53,6 +53,10 @@ words it ("you requested T tokens (P in the messages, C in the completion)");
 ``window-N-messages`` words it as gpt-4o does ("your messages resulted in P tokens").
 Within the window both answer like ``gpt-4``.
 
+A request whose system message is ``%azure fix``'s is answered by ``fixes.py``: the
+cause and a corrected cell that runs, for a misspelt name, a misspelt DataFrame column
+and a division by zero.
+
 A user message with ``image_url`` parts is checked and answered by ``vision.py`` (size,
 format and colours of each image); ``gpt-35-turbo`` and ``o3-mini`` have no vision and
 answer Azure's 400 "image_url is only supported by certain models".
@@ -85,7 +89,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from . import vision
+from . import fixes, vision
 
 FAULT_NAMES = frozenset(
     {
@@ -354,6 +358,8 @@ def plan_reply(body: dict[str, Any], deployment: str) -> Reply:
     calls = _plan_tool_calls(prompt, tools)
     if calls:
         return Reply([], calls)
+    if fixes.is_fix_request(messages):  # %azure fix: a corrected cell (fixes.py)
+        return Reply(split_words(fixes.fix_answer(prompt)), [])
     seen = vision.describe(user_messages[-1], prompt) if user_messages else None
     if seen is not None:  # an answer derived from the images (vision.py)
         return Reply(split_words(seen), [])

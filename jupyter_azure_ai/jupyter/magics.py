@@ -14,9 +14,11 @@ import queue
 import shlex
 import sys
 import time
+from collections import ChainMap
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
@@ -30,6 +32,9 @@ from .display import STRUCTURED_ERRORS, AnswerOutput, footer, show_footer, show_
 from .error_line import SHOWN_AS_ONE_LINE, MagicError, describe
 from .over import add_arguments as add_over_arguments
 from .settings import AzureSettings
+
+if TYPE_CHECKING:
+    from .fix import ErrorLog
 
 INTERRUPT_GRACE_S = 1.0
 
@@ -62,7 +67,13 @@ def _cell_parser() -> _CellParser:
     add("--new", action="store_true", help="start a fresh conversation")
     add("--out", metavar="NAME", help="store the answer text in this variable")
     add("--no-stream", action="store_true", help="show only the final answer")
-    add("--format", choices=["markdown", "text"], help="how to show the answer")
+    add(
+        "-f",
+        "--format",
+        choices=["markdown", "text", "code"],
+        help="how to show the answer (code: as markdown, and its code into a new cell)",
+    )
+    add("--code", action="store_true", help="put the answer's code into a new cell below")
     add("--tool", action="append", default=[], metavar="NAME", help="offer a notebook function")
     add("--mcp", action="append", default=[], metavar="NAME", help="offer a configured MCP server")
     add("--schema", metavar="NAME", help="answer as JSON following NAME (a class or schema dict)")
@@ -78,6 +89,7 @@ LINE_COMMANDS = {
     "status": "endpoint, deployment, token validity (never the token)",
     "history": "the conversation so far",
     "reset": "start a new conversation",
+    "fix [N]": "explain the last error (or cell N's); the corrected cell goes below",
 }
 
 
@@ -100,6 +112,8 @@ class Answer:
 @magics_class
 class AzureMagics(Magics, AzureSettings):
     """Ask Azure OpenAI (through APIM) from a notebook."""
+
+    errors: ErrorLog | None = None  # the cells' errors (``Err``), set by ``load``
 
     @line_cell_magic
     def azure(self, line: str, cell: str | None = None) -> Any:
@@ -134,7 +148,7 @@ class AzureMagics(Magics, AzureSettings):
             )
             run_over(self.shell, args, cell, over_options)
             return
-        filled = interpolate(cell, self.shell.user_ns if self.shell else {}, self.context_rows)
+        filled = interpolate(cell, self._namespace(), self.context_rows)
         schema = self._schema(args.schema)
         options = self.options(
             model=args.model,
@@ -152,7 +166,9 @@ class AzureMagics(Magics, AzureSettings):
         client = runtime.client_for(options)
         if args.new:
             runtime.reset(client)
-        output = AnswerOutput(args.format or self.format, stream=options.include_partial_messages)
+        want_code = args.code or args.format == "code"
+        shown_as = "markdown" if args.format == "code" else args.format or self.format
+        output = AnswerOutput(shown_as, stream=options.include_partial_messages)
         if schema is not None:  # the object is shown, not the JSON text (show_structured)
             output = AnswerOutput("text", stream=False, send=lambda *_: None)
         started = time.perf_counter()
@@ -161,6 +177,10 @@ class AzureMagics(Magics, AzureSettings):
         notes = []
         if filled.truncated:
             notes.append(f"context truncated: {', '.join(filled.truncated)}")
+        if filled.schema_only:
+            notes.append(f"schema only, no values sent: {', '.join(filled.schema_only)}")
+        if want_code and schema is None and not answer.cancelled:
+            notes.append(self._code_to_next_cell(output.text))
         if answer.cancelled:
             notes.append("Cancelled")
         if answer.left_out is not None:
@@ -229,6 +249,23 @@ class AzureMagics(Magics, AzureSettings):
                     answer.cancelled = True
                     deadline = time.monotonic() + INTERRUPT_GRACE_S
         return answer
+
+    def _namespace(self) -> Mapping[str, Any]:
+        """The notebook's variables, and ``Err`` (errors by cell) unless the user has one."""
+        user_ns = self.shell.user_ns if self.shell else {}
+        errors = self.errors.by_count if self.errors is not None else {}
+        return ChainMap(user_ns, {"Err": errors})
+
+    def _code_to_next_cell(self, answer: str, *, first_only: bool = False) -> str:
+        """Offer the answer's code as the next cell; the footer note saying so."""
+        from .code_cells import answer_code, put_next_cell
+
+        code = answer_code(answer, first_only=first_only)
+        if code is None:
+            return "no code in the answer"
+        if self.shell is not None:
+            put_next_cell(self.shell, code)
+        return "code in the next cell (not run)"
 
     def _schema(self, name: str | None) -> Any:
         """The ``output_format`` that ``--schema NAME`` names (a class or a schema dict)."""
@@ -322,6 +359,13 @@ class AzureMagics(Magics, AzureSettings):
             turns.append((exchange.model or "assistant", exchange.text))
         display({"text/html": history_html(turns), "text/plain": history_plain(turns)}, raw=True)
 
+    def _cmd_fix(self, words: list[str]) -> None:
+        from .fix import run_fix
+
+        if len(words) > 1 or (words and not words[0].isdigit()):
+            raise UsageError("usage: %azure fix [N]  (N: the cell's execution count)")
+        run_fix(self, int(words[0]) if words else None)
+
     def _cmd_reset(self, _: list[str]) -> None:
         client = _shared_client()
         if client is not None:
@@ -339,8 +383,11 @@ def _shared_client() -> Any:
 
 def load(ipython: Any) -> None:
     """Register the magics; they adopt settings a chat panel changed before loading."""
+    from .fix import ErrorLog
+
     earlier = [c for c in ipython.configurables if type(c) is AzureSettings]
     magics = AzureMagics(shell=ipython)
+    magics.errors = ErrorLog(ipython).install()
     for settings in earlier:
         magics.adopt(settings)
         ipython.configurables.remove(settings)
@@ -348,6 +395,10 @@ def load(ipython: Any) -> None:
 
 
 def unload(ipython: Any) -> None:
+    magics = ipython.magics_manager.registry.get("AzureMagics")
+    if magics is not None and magics.errors is not None:
+        magics.errors.uninstall()
+        magics.errors = None
     runtime = sys.modules.get("jupyter_azure_ai.jupyter.runtime")
     if runtime is not None:
         runtime.stop_runtime()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from traitlets import Bool, CFloat, CInt, Dict, Enum, Unicode
+from traitlets import Bool, CFloat, CInt, Dict, Enum, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
 from ..errors import ConfigurationError
@@ -77,11 +77,21 @@ class AzureSettings(Configurable):
     ).tag(unlimited=UNLIMITED)
     format = Enum(["markdown", "text"], "markdown", help="answer display").tag(config=True)
     stream = Bool(True, help="stream answers as they arrive").tag(config=True)
-    context_rows = CInt(5, help="head/tail rows of a DataFrame put in a prompt").tag(config=True)
+    context_rows = CInt(
+        5,
+        help="head and tail rows of a DataFrame put in a prompt by {name}"
+        " (0: its schema only, no values)",
+    ).tag(config=True)
     debug = Bool(False, help="show full tracebacks").tag(config=True)
     mcp_servers = Dict(
         help='MCP servers for --mcp NAME: {"name": {"command": ..., "args": [...]}}'
     ).tag(config=True)
+
+    @validate("context_rows")
+    def _context_rows_not_negative(self, proposal: Any) -> int:
+        if proposal["value"] < 0:
+            raise TraitError("context_rows must be 0 (schema only) or more rows")
+        return int(proposal["value"])
 
     def options(self, **line: Any) -> AzureOpenAIOptions:
         """Options for one question: ``line`` (non-None values) > traits > environment.

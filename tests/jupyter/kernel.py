@@ -21,6 +21,13 @@ class CellRun:
     status: str
     messages: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    payload: list[dict[str, Any]] = field(default_factory=list)  # the execute reply's
+
+    @property
+    def next_input(self) -> str | None:
+        """The text ``set_next_input`` offered as a new cell (None when none)."""
+        texts = [p["text"] for p in self.payload if p.get("source") == "set_next_input"]
+        return texts[-1] if texts else None
 
     def of(self, *kinds: str) -> list[dict[str, Any]]:
         return [m for m in self.messages if m["msg_type"] in kinds]
@@ -83,6 +90,7 @@ class Kernel:
             if reply["parent_header"].get("msg_id") == msg_id:
                 break
         run.status = reply["content"]["status"]
+        run.payload = reply["content"].get("payload", [])
         run.seconds = time.perf_counter() - started
         return run
 

@@ -1,0 +1,393 @@
+"""``%azure fix``: the errors cells raised, kept per execution count, and the request that
+asks the model to fix the last one.
+
+How errors are seen: a ``post_run_cell`` listener reads the exception IPython already put
+in the cell's ``ExecutionResult`` (``error_in_exec``, or ``error_before_exec`` for a
+syntax error). Nothing is installed in IPython's path (no ``set_custom_exc``, no
+``sys.excepthook``), so the traceback the user sees and every other extension's hooks
+work as before. Only text is kept (``CellError``), never the exception: a traceback holds
+every frame's locals, and a kept one would hold a DataFrame's memory for the session.
+
+What is sent: the cell's source, the exception's type and message, the traceback trimmed
+to the notebook's frames (cells and the user's own files; runs of library frames become
+one line naming the package), and the names the cell uses with their types and shapes —
+never their values (a DataFrame's columns and dtypes are named, no row). The exception's
+own message is sent as Python wrote it, and it may quote a value (``KeyError: 'x'``).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import difflib
+import re
+import sys
+import sysconfig
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+FIX_SYSTEM_PROMPT = (
+    "You fix errors in Jupyter notebook cells. You get a cell's source, the error it raised"
+    " (the traceback trimmed to the notebook's code) and the names and types of the variables"
+    " the cell uses (not their values). In one or two sentences, explain the cause. Then give"
+    " the whole corrected cell as exactly one ```python fenced code block, ready to run in"
+    " the same notebook; change only what the fix needs and keep the user's names."
+)
+"""The system prompt of a fix request (the emulator recognises its first sentence)."""
+
+MAX_NAMES = 30
+"""Most names described in a fix request (a long cell's rest is left out)."""
+MAX_COLUMNS = 40
+_HIDDEN = frozenset({"In", "Out", "exit", "quit", "get_ipython", "Err"})
+
+
+@dataclass(frozen=True)
+class CellError:
+    """What a cell's error was, as text: what ``{Err[n]}`` inserts and ``%azure fix`` sends."""
+
+    execution_count: int
+    source: str
+    type_name: str
+    message: str  # the exception as Python prints its last line(s), type included
+    frames: tuple[str, ...]  # the trimmed traceback's lines
+    names: tuple[str, ...]  # "`name`: description" for each name the cell uses
+
+    def report(self) -> str:
+        """The trimmed traceback and the exception, as a Python traceback reads."""
+        if not self.frames:
+            return self.message
+        return "\n".join(["Traceback (most recent call last):", *self.frames, self.message])
+
+    def __str__(self) -> str:
+        return self.report()
+
+
+# --- the traceback -------------------------------------------------------------------
+
+
+def _library_roots() -> tuple[str, ...]:
+    paths = sysconfig.get_paths()
+    roots = {paths.get(k, "") for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    return tuple(sorted(r for r in roots if r))
+
+
+_LIBRARY_ROOTS = _library_roots()
+
+
+def library_name(filename: str) -> str | None:
+    """The package a frame's file belongs to (``pandas``), ``"Python"`` for the standard
+    library, or None for the user's own code."""
+    for marker in ("site-packages", "dist-packages"):
+        parts = Path(filename).parts
+        if marker in parts:
+            rest = parts[parts.index(marker) + 1 :]
+            return rest[0].removesuffix(".py") if rest else marker
+    if filename.startswith("<frozen") or filename.startswith(_LIBRARY_ROOTS):
+        return "Python"
+    return None
+
+
+def _short_path(filename: str) -> str:
+    """A user file as a path relative to the working folder, else its name: a home
+    folder (with the user's name in it) is not sent."""
+    path = Path(filename)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return path.name
+
+
+def trim_frames(
+    frames: Iterable[traceback.FrameSummary], cell_of: Callable[[str], int | None]
+) -> list[str]:
+    """The traceback's lines with only the user's frames spelled out.
+
+    ``cell_of(filename)`` names the execution count of a cell's code (None otherwise).
+    Frames before the first user frame (IPython running the cell) are dropped; a run of
+    library frames after it becomes one line naming the packages and the innermost
+    function, which is where the library raised.
+    """
+    lines: list[str] = []
+    run: list[traceback.FrameSummary] = []
+    started = False
+
+    def flush() -> None:
+        if not run:
+            return
+        packages = ", ".join(dict.fromkeys(library_name(f.filename) or "?" for f in run))
+        last = run[-1]
+        plural = "s" if len(run) > 1 else ""
+        lines.append(f"  … {len(run)} frame{plural} in {packages} (innermost: {last.name})")
+        run.clear()
+
+    for frame in frames:
+        cell = cell_of(frame.filename)
+        user = cell is not None or library_name(frame.filename) is None
+        if not user:
+            if started:
+                run.append(frame)
+            continue
+        started = True
+        flush()
+        where = f"Cell [{cell}]" if cell is not None else f"File {_short_path(frame.filename)}"
+        lines.append(f"  {where}, line {frame.lineno}, in {frame.name}")
+        if frame.line:
+            lines.append(f"    {frame.line.strip()}")
+    flush()
+    return lines
+
+
+_FILE_LINE = re.compile(r'File "([^"]+)", line')
+
+
+def exception_text(exc: BaseException, cell_of: Callable[[str], int | None]) -> str:
+    """``NameError: name 'x' is not defined`` (a syntax error with its line and caret),
+    file names shown as the traceback shows them."""
+
+    def name(match: re.Match[str]) -> str:
+        cell = cell_of(match[1])
+        return f"Cell [{cell}], line" if cell is not None else f"File {_short_path(match[1])}, line"
+
+    text = "".join(traceback.format_exception_only(type(exc), exc)).rstrip("\n")
+    return _FILE_LINE.sub(name, text)
+
+
+# --- the names a cell uses -------------------------------------------------------------
+
+
+def _names(source: str) -> tuple[list[str], set[str]]:
+    """(names the code reads, in order of first use; names it binds itself: assignments,
+    parameters, loop variables, imports, definitions). Empty when it does not parse."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return [], set()
+    read: dict[str, None] = {}
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Store):
+                bound.add(node.id)
+            else:
+                read.setdefault(node.id, None)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+        elif isinstance(node, ast.alias):
+            bound.add((node.asname or node.name).split(".")[0])
+    first: dict[str, int] = {}
+    for match in re.finditer(r"[^\W\d]\w*", source):
+        first.setdefault(match[0], match.start())
+    return sorted(read, key=lambda n: first.get(n, 0)), bound
+
+
+def used_names(source: str) -> list[str]:
+    """Names the code reads, in order of first use (empty when it does not parse)."""
+    return _names(source)[0]
+
+
+def describe(value: Any) -> str:
+    """A value's type and shape, never its content (a DataFrame's columns are its shape)."""
+    kind = type(value)
+    module = kind.__module__.split(".")[0]
+    if module == "pandas" and kind.__name__ == "DataFrame":
+        columns = [f"{c} ({t})" for c, t in list(value.dtypes.items())[:MAX_COLUMNS]]
+        more = (
+            f", … ({len(value.columns) - MAX_COLUMNS} more)"
+            if len(value.columns) > MAX_COLUMNS
+            else ""
+        )
+        return (
+            f"DataFrame, {len(value)} rows x {len(value.columns)} columns: "
+            + ", ".join(columns)
+            + more
+        )
+    if module == "pandas" and kind.__name__ == "Series":
+        return f"Series of {len(value)} values, dtype {value.dtype}"
+    if module == "numpy" and kind.__name__ == "ndarray":
+        return f"ndarray, shape {value.shape}, dtype {value.dtype}"
+    if isinstance(value, type(sys)):
+        return f"module {value.__name__}"
+    if isinstance(value, type):
+        return "class"
+    if callable(value):
+        return "function"
+    if isinstance(value, str | bytes | list | tuple | dict | set | frozenset):
+        return f"{kind.__name__} of length {len(value)}"
+    if module == "builtins":
+        return kind.__name__
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def describe_names(source: str, namespace: dict[str, Any]) -> list[str]:
+    """``"`total`: int"`` for each name the cell reads; an undefined one names the
+    notebook's names that look like it (the usual cause of a NameError is a typo)."""
+    candidates = [n for n in namespace if not n.startswith("_") and n not in _HIDDEN]
+    out: list[str] = []
+    read, bound = _names(source)
+    for name in read[:MAX_NAMES]:
+        if name in namespace:
+            out.append(f"`{name}`: {describe(namespace[name])}")
+        elif not hasattr(builtins, name) and name not in bound:
+            close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
+            hint = f" (defined names close to it: {', '.join(f'`{c}`' for c in close)})"
+            out.append(f"`{name}`: not defined" + (hint if close else ""))
+    return out
+
+
+# --- the errors of a kernel -------------------------------------------------------------
+
+
+def is_azure_cell(source: str) -> bool:
+    """A cell that runs this extension's magic: its errors are not the notebook's to fix."""
+    first = next((line.strip() for line in source.splitlines() if line.strip()), "")
+    return first.startswith(("%azure", "%%azure"))
+
+
+class ErrorLog:
+    """The errors cells raised in one kernel, by execution count (``Err``)."""
+
+    def __init__(self, shell: Any) -> None:
+        self.shell = shell
+        self.by_count: dict[int, CellError] = {}
+        self.last: CellError | None = None
+
+    def install(self) -> ErrorLog:
+        self.shell.events.register("post_run_cell", self.post_run_cell)
+        return self
+
+    def uninstall(self) -> None:
+        with contextlib.suppress(ValueError):  # not registered (a failed load)
+            self.shell.events.unregister("post_run_cell", self.post_run_cell)
+
+    def post_run_cell(self, result: Any) -> None:
+        exc = result.error_in_exec or result.error_before_exec
+        count = result.execution_count
+        source = result.info.raw_cell if result.info is not None else ""
+        if exc is None or count is None or isinstance(exc, KeyboardInterrupt | SystemExit):
+            return
+        if is_azure_cell(source):
+            return
+        try:
+            record = self.record(exc, count, source)
+        except Exception:  # a listener must never break the user's cell
+            return
+        self.by_count[count] = record
+        self.last = record
+
+    def cell_of(self, filename: str) -> int | None:
+        """The execution count of the cell compiled under ``filename`` (None otherwise)."""
+        named = self.shell.compile.format_code_name(filename)
+        if named and named[1].startswith("In[") and named[1][3:-1].isdigit():
+            return int(named[1][3:-1])
+        return None
+
+    def record(self, exc: BaseException, count: int, source: str) -> CellError:
+        frames = trim_frames(traceback.extract_tb(exc.__traceback__), self.cell_of)
+        try:
+            code = self.shell.transform_cell(source)
+        except Exception:
+            code = source
+        return CellError(
+            execution_count=count,
+            source=source,
+            type_name=type(exc).__name__,
+            message=exception_text(exc, self.cell_of),
+            frames=tuple(frames),
+            names=tuple(describe_names(code, self.shell.user_ns)),
+        )
+
+
+def _fence(text: str, info: str = "") -> str:
+    """``text`` in a fence longer than any backtick run in it."""
+    longest = max((len(r) for r in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{text.rstrip()}\n{fence}"
+
+
+def fix_prompt(error: CellError) -> str:
+    """The user message of a fix request (``FIX_SYSTEM_PROMPT`` says what to answer)."""
+    parts = [
+        f"Cell [{error.execution_count}] raised {error.type_name}. Explain the cause and give"
+        " the corrected cell.",
+        "",
+        "The cell:",
+        _fence(error.source, "python"),
+        "",
+        "The error (traceback trimmed to the notebook's code):",
+        _fence(error.report(), "text"),
+    ]
+    if error.names:
+        parts += ["", "Names the cell uses (types only, no values):"]
+        parts += [f"- {line}" for line in error.names]
+    return "\n".join(parts)
+
+
+__all__ = [
+    "FIX_SYSTEM_PROMPT",
+    "CellError",
+    "ErrorLog",
+    "describe",
+    "describe_names",
+    "fix_prompt",
+    "trim_frames",
+    "used_names",
+]
+
+
+def run_fix(magics: Any, count: int | None = None) -> None:
+    """``%azure fix [N]``: stream the model's explanation of the last error (or cell N's)
+    and offer its corrected cell as the next cell. Nothing to fix: one line, nothing sent.
+
+    The request is a turn of the kernel's conversation, so a follow-up ``%%azure`` cell
+    can ask about the fix; it has its own system prompt (``FIX_SYSTEM_PROMPT``).
+    """
+    import time
+
+    from .display import AnswerOutput, footer, show_footer
+    from .runtime import get_runtime
+
+    log: ErrorLog | None = magics.errors
+    if count is None:
+        error = log.last if log is not None else None
+        if error is None:
+            print("Nothing to fix: no cell has raised an error since %load_ext jupyter_azure_ai.")
+            return
+    else:
+        error = log.by_count.get(count) if log is not None else None
+        if error is None:
+            print(f"Nothing to fix: cell [{count}] raised no error.")
+            return
+    options = magics.options(
+        system_prompt=FIX_SYSTEM_PROMPT, include_partial_messages=magics.stream
+    )
+    runtime = get_runtime()
+    client = runtime.client_for(options)
+    output = AnswerOutput(magics.format, stream=options.include_partial_messages)
+    started = time.perf_counter()
+    answer = magics._receive(runtime, client, fix_prompt(error), options, output)
+    output.finish()
+    notes = [f"fixing cell [{error.execution_count}]"]
+    if answer.cancelled:
+        notes.append("Cancelled")
+    else:
+        notes.append(magics._code_to_next_cell(output.text, first_only=True))
+    if answer.left_out is not None:
+        notes.append(answer.left_out.note)
+    result = answer.result
+    show_footer(
+        footer(
+            options.model,
+            result.usage if result else None,
+            time.perf_counter() - started,
+            " · ".join(notes),
+            result.total_cost_usd if result else None,
+        )
+    )
+    if magics.shell is not None:
+        magics.shell.user_ns["_azure"] = output.text
