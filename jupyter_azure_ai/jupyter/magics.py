@@ -10,6 +10,7 @@ messages arrive on a queue, folded into view events (``view.py``) and shown by
 from __future__ import annotations
 
 import argparse
+import os
 import queue
 import shlex
 import sys
@@ -88,7 +89,9 @@ LINE_COMMANDS = {
     "config [key=value ...]": "show the settings, or change some (model=gpt-4o ...)",
     "status": "endpoint, deployment, token validity (never the token)",
     "history": "the conversation so far",
-    "reset": "start a new conversation",
+    "reset": "start a new conversation (and a new saved session)",
+    "sessions [all]": "saved conversations of this folder (all: of every folder)",
+    "resume [ID]": "carry on with a saved conversation (without ID: this folder's latest)",
     "fix [N]": "explain the last error (or cell N's); the corrected cell goes below",
 }
 
@@ -372,7 +375,85 @@ class AzureMagics(Magics, AzureSettings):
             from .runtime import get_runtime
 
             get_runtime().reset(client)
+            _show_in_panels(client, "new conversation")
         print("conversation cleared")
+
+    def _cmd_sessions(self, words: list[str]) -> None:
+        """The saved conversations (sessions.py), newest first, as an escaped table."""
+        from IPython.display import display
+
+        from ..sessions import list_sessions
+        from .render import table_html, table_plain
+
+        if words not in ([], ["all"]):
+            raise UsageError("usage: %azure sessions [all]")
+        every = words == ["all"]
+        found = list_sessions(None if every else os.getcwd())
+        if not found:
+            where = "" if every else " of this folder (%azure sessions all: of every folder)"
+            print(f"no saved conversation{where}")
+            return
+        client = _shared_client()
+        current = client.session_id if client is not None else None
+        header = ["id", "first prompt", "turns", "last used"] + (["folder"] if every else [])
+        rows = []
+        for info in found:
+            mark = " ◀ now" if info.session_id == current else ""
+            used = datetime.fromtimestamp(info.last_modified / 1000).strftime("%Y-%m-%d %H:%M")
+            row = [info.session_id[:8] + mark, info.summary, str(info.turns), used]
+            rows.append(row + ([info.cwd or ""] if every else []))
+        html, plain = table_html(header, rows), table_plain(header, rows)
+        note = "%azure resume ID carries on with one (the id's first characters are enough)"
+        display({"text/html": html + f"<p><sub>{note}</sub></p>", "text/plain": plain}, raw=True)
+
+    def _cmd_resume(self, words: list[str]) -> None:
+        """Load a saved conversation into the kernel's shared client (magic and panels)."""
+        from ..sessions import load_session, most_recent_session
+        from .runtime import get_runtime
+
+        if len(words) > 1:
+            raise UsageError("usage: %azure resume [ID]")
+        try:
+            found = _find_session(words[0]) if words else most_recent_session(os.getcwd())
+            if found is None:
+                print("no saved conversation of this folder (%azure sessions all)")
+                return
+            saved = load_session(found)
+        except ConfigurationError as exc:
+            raise MagicError("session", str(exc)) from None
+        try:
+            options = self.options()
+        except ConfigurationError as exc:
+            raise describe(exc) from None
+        client = get_runtime().resume(options, saved)
+        count = len(exchanges(saved.history))
+        status = f"resumed session {found[:8]} ({count} earlier exchanges)"
+        _show_in_panels(client, status)
+        print(status)
+        self._cmd_history([])
+
+
+def _find_session(word: str) -> str:
+    """The saved session ``word`` names: a whole id, or the start of exactly one."""
+    from ..sessions import check_session_id, list_sessions
+
+    word = word.strip().lower()
+    if len(word) == 36:
+        return check_session_id(word)
+    matches = [i.session_id for i in list_sessions() if i.session_id.startswith(word)]
+    if len(matches) == 1 and len(word) >= 4:
+        return matches[0]
+    what = "no saved session starts with" if not matches else "more than one session fits"
+    if matches and len(word) < 4:
+        what = "give at least 4 characters of the id, not"
+    raise ConfigurationError(f"{what} {word!r} (%azure sessions all lists them)")
+
+
+def _show_in_panels(client: Any, status: str) -> None:
+    """Chat panels already shown follow the shared conversation (if any were made)."""
+    widget = sys.modules.get("jupyter_azure_ai.jupyter.widget")
+    if widget is not None:
+        widget.show_conversation(client, status)
 
 
 def _shared_client() -> Any:

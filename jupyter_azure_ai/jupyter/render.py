@@ -401,6 +401,27 @@ def history_plain(turns: Sequence[tuple[str, str]]) -> str:
     return "\n\n".join(f"{one_line(who)}: {plain_text(text)}" for who, text in turns)
 
 
+def table_html(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A table of outside text (``%azure sessions``: prompts are the user's and the
+    model's words): every cell escaped, on one line."""
+    head = "".join(f"<th>{text_html(one_line(h))}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{text_html(one_line(c))}</td>" for c in row) + "</tr>"
+        for row in rows
+    )
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<div class="{IGNORE_MATH}">{table}</div>\n'
+
+
+def table_plain(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """The same table as ``text/plain``: columns padded, control characters visible."""
+    cells = [[one_line(c) for c in row] for row in [header, *rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    )
+
+
 __all__ = [
     "IGNORE_MATH",
     "LINK_REL",
@@ -417,6 +438,8 @@ __all__ = [
     "plain_text",
     "preformatted_html",
     "render_markdown",
+    "table_html",
+    "table_plain",
     "text_html",
     "tool_html",
     "tool_plain",

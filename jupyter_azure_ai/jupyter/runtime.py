@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 from ..client import AzureAgentClient
 from ..options import AzureOpenAIOptions, ConnectionSettings
+from ..sessions import SavedSession
 from ..types import Message
 
 T = TypeVar("T")
@@ -129,6 +130,20 @@ class Runtime:
             out.put(Done())
 
         return out, self.submit(run())
+
+    def resume(self, options: AzureOpenAIOptions, saved: SavedSession) -> AzureAgentClient:
+        """Carry on with ``saved`` in the shared client (its conversation is replaced; on
+        the loop thread, after any question under way)."""
+        client = self.client_for(options)
+
+        async def adopt() -> None:
+            if self._busy is None:
+                self._busy = asyncio.Lock()
+            async with self._busy:
+                client._resume_saved(saved)
+
+        self.call(adopt())
+        return client
 
     def interrupt(self, client: AzureAgentClient) -> None:
         self.submit(client.interrupt())

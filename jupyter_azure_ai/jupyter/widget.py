@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import asdict
 from functools import partial
@@ -139,6 +140,7 @@ class ChatWidget(anywidget.AnyWidget):
         self.model = options.model
         self.transcript = transcript_of(self._client(options).history)
         self.on_msg(self._on_msg)
+        _PANELS.add(self)
 
     def _options(self) -> AzureOpenAIOptions:
         return current().options(**self._overrides)
@@ -246,6 +248,18 @@ class ChatWidget(anywidget.AnyWidget):
         self.status = status
         self.busy = False
         self.send({"type": "done"})
+
+
+_PANELS: weakref.WeakSet[ChatWidget] = weakref.WeakSet()
+
+
+def show_conversation(client: AzureAgentClient, status: str = "") -> None:
+    """Panels on the shared conversation show ``client``'s now (``%azure resume`` and
+    ``reset`` replace it under them); on the main thread."""
+    for panel in list(_PANELS):
+        if panel._own is None and not panel.busy and panel._runtime.client is client:
+            panel.transcript = transcript_of(client.history)
+            panel.status = status
 
 
 def chat(*, new_conversation: bool = False, **overrides: Any) -> ChatWidget:
