@@ -282,11 +282,11 @@ async def image_prompt(
     text: str, *images: Any, detail: str = "auto"
 ) -> AsyncIterator[dict[str, Any]]:
     """``text`` and ``images`` as one user message, for ``azure_query`` or
-    ``AzureAgentClient.query``; an image may also be a ready block (:func:`image_block`)."""
+    ``AzureAgentClient.query``; an item may also be a ready block (a dict, such as
+    :func:`image_block` returns, or a text block)."""
     blocks: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
     for image in images:
-        is_block = isinstance(image, dict) and image.get("type") in ("image", "image_url")
-        blocks.append(image if is_block else image_block(image, detail=detail))
+        blocks.append(image if isinstance(image, dict) else image_block(image, detail=detail))
     yield user_message(blocks)
 
 

@@ -5,6 +5,9 @@
  * - traits: `transcript` (final turns), `status`, `busy`, `model`: what a reload shows;
  * - custom messages from the kernel: `delta` (append to the answer being written), `tool`,
  *   `done`; to the kernel: `ask`, `stop`, `new`.
+ * - images pasted or dropped into the panel wait next to the message box and travel with
+ *   `ask` as binary buffers (one per image), never as a trait; the transcript shows only the
+ *   small thumbnails the kernel made (data URLs checked by `thumbnailSrc`).
  *
  * Model output is untrusted: Markdown goes through marked, then DOMPurify, into a
  * DocumentFragment; no string of HTML from the model reaches the DOM unsanitised.
@@ -83,8 +86,30 @@ function copyButton(pre) {
 
 /**
  * @typedef {{ name: string, input: string, result: string, is_error: boolean }} Tool
- * @typedef {{ role: "user" | "assistant", text: string, tools: Tool[] }} Turn
+ * @typedef {{ src: string, alt: string }} Thumb
+ * @typedef {{ role: "user" | "assistant", text: string, tools: Tool[], images?: Thumb[] }} Turn
  */
+
+const MAX_IMAGES = 10; // Azure's limit per request (jupyter_azure_ai/images.py)
+const MAX_IMAGE_BYTES = 20 * 1024 * 1024; // Azure's limit per image
+const MAX_THUMB_CHARS = 24000; // images.MAX_THUMBNAIL_CHARS
+const THUMB_URL = /^data:image\/(png|jpeg);base64,[A-Za-z0-9+/]+={0,2}$/;
+
+/**
+ * A thumbnail's src if it is one the kernel makes (a small PNG/JPEG data URL), else "".
+ * @param {unknown} src
+ */
+export function thumbnailSrc(src) {
+  return typeof src === "string" && src.length <= MAX_THUMB_CHARS && THUMB_URL.test(src) ? src : "";
+}
+
+/** @param {Thumb} thumb */
+function thumbView(thumb) {
+  const alt = String(thumb.alt || "image");
+  const src = thumbnailSrc(thumb.src);
+  if (!src) return h("span", { class: "jaa-thumb jaa-blocked" }, `[${alt}]`);
+  return h("img", { class: "jaa-thumb", src, alt, title: alt });
+}
 
 /** @param {Tool} tool */
 function toolEntry(tool) {
@@ -116,6 +141,9 @@ function turnView(turn, live = false) {
     ...(turn.tools || []).map(toolEntry),
     body,
   );
+  if (turn.images && turn.images.length) {
+    article.append(h("div", { class: "jaa-thumbs", "aria-label": "Images sent" }, ...turn.images.map(thumbView)));
+  }
   return article;
 }
 
@@ -132,6 +160,8 @@ function render({ model, el }) {
   let live = null;
   let scheduled = false;
   let refocus = false;
+  /** @type {{ file: File, url: string }[]} images waiting to go with the next message */
+  let pending = [];
 
   const log = h("div", { class: "jaa-log", role: "log", "aria-live": "polite", "aria-label": "Conversation", tabindex: "0" });
   const status = h("div", { class: "jaa-status", role: "status", "aria-live": "polite" });
@@ -141,11 +171,15 @@ function render({ model, el }) {
   const send = button("Send message", "Send", "jaa-send jaa-primary");
   const stop = button("Stop the answer", "Stop", "jaa-stop");
   const fresh = button("New conversation", "New conversation", "jaa-new");
+  const attachments = h("div", { class: "jaa-attachments", "aria-label": "Images to send" });
+  const note = h("div", { class: "jaa-note", role: "alert" });
   const root = h(
     "section",
     // keys typed here are the panel's, not JupyterLab's (no "dd" deleting the cell)
     { class: "jaa-chat", "aria-label": "Azure OpenAI chat", "data-lm-suppress-shortcuts": "true" },
     log,
+    attachments,
+    note,
     h("div", { class: "jaa-compose" }, input, h("div", { class: "jaa-actions" }, send, stop, fresh)),
     status,
   );
@@ -203,12 +237,51 @@ function render({ model, el }) {
     status.classList.toggle("jaa-error", text.startsWith("✗"));
   }
 
-  function ask() {
+  function drawAttachments() {
+    attachments.replaceChildren(
+      ...pending.map((item, i) => {
+        const remove = button(`Remove image ${i + 1}`, "×", "jaa-remove");
+        remove.addEventListener("click", () => {
+          URL.revokeObjectURL(item.url);
+          pending.splice(i, 1);
+          drawAttachments();
+        });
+        const alt = `image ${i + 1} to send`;
+        return h("span", { class: "jaa-attachment" }, h("img", { class: "jaa-thumb", src: item.url, alt }), remove);
+      }),
+    );
+  }
+
+  /** @param {Iterable<File>} files  pasted or dropped; only images are taken */
+  function attach(files) {
+    let taken = 0;
+    note.textContent = "";
+    for (const file of files) {
+      if (!file.type.startsWith("image/")) continue;
+      taken += 1;
+      if (pending.length >= MAX_IMAGES) {
+        note.textContent = `At most ${MAX_IMAGES} images per message.`;
+      } else if (file.size > MAX_IMAGE_BYTES) {
+        note.textContent = `${file.name || "The image"} is larger than 20 MB.`;
+      } else {
+        pending.push({ file, url: URL.createObjectURL(file) });
+      }
+    }
+    drawAttachments();
+    return taken;
+  }
+
+  async function ask() {
     const text = input.value.trim();
-    if (!text || model.get("busy")) return;
+    if ((!text && !pending.length) || model.get("busy")) return;
     refocus = root.contains(document.activeElement);
-    model.send({ type: "ask", text });
+    const images = pending;
+    pending = [];
     input.value = "";
+    const buffers = await Promise.all(images.map((item) => item.file.arrayBuffer()));
+    model.send({ type: "ask", text, images: buffers.length }, undefined, buffers);
+    for (const item of images) URL.revokeObjectURL(item.url);
+    drawAttachments();
   }
 
   /** @param {any} msg */
@@ -241,6 +314,26 @@ function render({ model, el }) {
     if (event.key === "Escape" && model.get("busy")) model.send({ type: "stop" });
   });
   send.addEventListener("click", ask);
+  input.addEventListener("paste", (event) => {
+    const files = Array.from(event.clipboardData?.items || [])
+      .filter((item) => item.kind === "file")
+      .map((item) => item.getAsFile())
+      .filter((file) => file !== null);
+    if (attach(/** @type {File[]} */ (files))) event.preventDefault(); // text pastes as usual
+  });
+  root.addEventListener("dragover", (event) => {
+    if (event.dataTransfer?.types.includes("Files")) {
+      event.preventDefault(); // allow the drop
+      event.dataTransfer.dropEffect = "copy";
+    }
+  });
+  root.addEventListener("drop", (event) => {
+    if (!event.dataTransfer?.files.length) return;
+    event.preventDefault(); // not JupyterLab's: the file is for this panel
+    event.stopPropagation();
+    attach(event.dataTransfer.files);
+    input.focus();
+  });
   stop.addEventListener("click", () => model.send({ type: "stop" }));
   fresh.addEventListener("click", () => {
     model.send({ type: "new" });
@@ -261,6 +354,7 @@ function render({ model, el }) {
   drawStatus();
 
   return () => {
+    for (const item of pending) URL.revokeObjectURL(item.url);
     model.off("change:transcript", drawAll);
     model.off("change:busy", busyChanged);
     model.off("change:status", drawStatus);

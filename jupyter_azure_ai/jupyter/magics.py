@@ -16,7 +16,7 @@ import shlex
 import sys
 import time
 from collections import ChainMap
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -25,9 +25,11 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from ..errors import ConfigurationError
+from ..images import image_prompt
 from ..options import AzureOpenAIOptions
 from ..types import ResultMessage
 from ..view import Finished, LeftOut, MessageView, exchanges
+from .cell_images import CellImages, collect, show_thumbnails
 from .context import interpolate
 from .display import STRUCTURED_ERRORS, AnswerOutput, footer, show_footer, show_structured
 from .error_line import SHOWN_AS_ONE_LINE, MagicError, describe
@@ -57,7 +59,8 @@ class _CellParser(argparse.ArgumentParser):
 def _cell_parser() -> _CellParser:
     parser = _CellParser(
         prog="%%azure",
-        description="The cell is the prompt; {name} inserts a notebook variable.",
+        description="The cell is the prompt; {name} inserts a notebook variable (an image"
+        " variable is sent as an image).",
         add_help=False,
     )
     add = parser.add_argument
@@ -78,6 +81,20 @@ def _cell_parser() -> _CellParser:
     add("--tool", action="append", default=[], metavar="NAME", help="offer a notebook function")
     add("--mcp", action="append", default=[], metavar="NAME", help="offer a configured MCP server")
     add("--schema", metavar="NAME", help="answer as JSON following NAME (a class or schema dict)")
+    add(
+        "--image",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="send the image NAME holds: a matplotlib Figure or Axes, a PIL image, PNG/JPEG"
+        " bytes or an image file's path ({NAME} in the prompt does the same)",
+    )
+    add(
+        "--image-detail",
+        choices=["auto", "low", "high"],
+        default="auto",
+        help="how closely the model looks at images (low: one 512x512 view, fewer tokens)",
+    )
     add_over_arguments(parser)
     return parser
 
@@ -152,6 +169,7 @@ class AzureMagics(Magics, AzureSettings):
             run_over(self.shell, args, cell, over_options)
             return
         filled = interpolate(cell, self._namespace(), self.context_rows)
+        images = self._images(args, filled)
         schema = self._schema(args.schema)
         options = self.options(
             model=args.model,
@@ -174,8 +192,12 @@ class AzureMagics(Magics, AzureSettings):
         output = AnswerOutput(shown_as, stream=options.include_partial_messages)
         if schema is not None:  # the object is shown, not the JSON text (show_structured)
             output = AnswerOutput("text", stream=False, send=lambda *_: None)
+        prompt: str | AsyncIterator[dict[str, Any]] = filled.prompt
+        if images is not None:
+            show_thumbnails(images)
+            prompt = image_prompt("", *images.blocks)
         started = time.perf_counter()
-        answer = self._receive(runtime, client, filled.prompt, options, output)
+        answer = self._receive(runtime, client, prompt, options, output)
         output.finish()
         notes = []
         if filled.truncated:
@@ -184,6 +206,8 @@ class AzureMagics(Magics, AzureSettings):
             notes.append(f"schema only, no values sent: {', '.join(filled.schema_only)}")
         if want_code and schema is None and not answer.cancelled:
             notes.append(self._code_to_next_cell(output.text))
+        if images is not None:
+            notes.append(images.note)
         if answer.cancelled:
             notes.append("Cancelled")
         if answer.left_out is not None:
@@ -212,7 +236,7 @@ class AzureMagics(Magics, AzureSettings):
         self,
         runtime: Any,
         client: Any,
-        prompt: str,
+        prompt: str | AsyncIterator[dict[str, Any]],
         options: AzureOpenAIOptions,
         output: AnswerOutput,
     ) -> Answer:
@@ -269,6 +293,11 @@ class AzureMagics(Magics, AzureSettings):
         if self.shell is not None:
             put_next_cell(self.shell, code)
         return "code in the next cell (not run)"
+
+    def _images(self, args: argparse.Namespace, filled: Any) -> CellImages | None:
+        """The cell's ``{image}`` fields and ``--image`` variables, encoded (cell_images.py)."""
+        namespace = self.shell.user_ns if self.shell else {}
+        return collect(filled.prompt, filled.images, args.image, namespace, args.image_detail)
 
     def _schema(self, name: str | None) -> Any:
         """The ``output_format`` that ``--schema NAME`` names (a class or a schema dict)."""

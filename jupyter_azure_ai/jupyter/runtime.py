@@ -19,7 +19,7 @@ import concurrent.futures
 import contextlib
 import queue
 import threading
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterable, AsyncIterator, Coroutine
 from typing import Any, TypeVar
 
 from ..client import AzureAgentClient
@@ -99,11 +99,12 @@ class Runtime:
     async def converse(
         self,
         client: AzureAgentClient,
-        prompt: str,
+        prompt: str | AsyncIterable[dict[str, Any]],
         options: AzureOpenAIOptions | None = None,
     ) -> AsyncIterator[Message]:
-        """Answer ``prompt`` on the loop thread; one question at a time per kernel, so the
-        magic and the chat panels never interleave turns of one conversation."""
+        """Answer ``prompt`` (a str, or a streaming-input message holding images) on the loop
+        thread; one question at a time per kernel, so the magic and the chat panels never
+        interleave turns of one conversation."""
         if self._busy is None:
             self._busy = asyncio.Lock()
         async with self._busy:
@@ -115,7 +116,10 @@ class Runtime:
                 yield message
 
     def stream(
-        self, client: AzureAgentClient, prompt: str, options: AzureOpenAIOptions | None = None
+        self,
+        client: AzureAgentClient,
+        prompt: str | AsyncIterable[dict[str, Any]],
+        options: AzureOpenAIOptions | None = None,
     ) -> tuple[queue.SimpleQueue[Message | Done], concurrent.futures.Future[None]]:
         """Start answering ``prompt``; messages arrive on the returned queue, then ``Done``."""
         out: queue.SimpleQueue[Message | Done] = queue.SimpleQueue()

@@ -16,25 +16,31 @@ Settings are the kernel's (``settings.current()``, read on each question, so
 
 Protocol (``content`` of custom messages):
 
-- front end → kernel: ``{"type": "ask", "text": str}``, ``{"type": "stop"}``,
-  ``{"type": "new"}`` (a fresh conversation);
+- front end → kernel: ``{"type": "ask", "text": str}`` (pasted or dropped images ride
+  along as the message's binary buffers, one per image: never a synced trait),
+  ``{"type": "stop"}``, ``{"type": "new"}`` (a fresh conversation);
 - kernel → front end: ``{"type": "delta", "text": str}`` (append to the answer being
   written), ``{"type": "tool", "name", "input", "result", "is_error"}``, then
   ``{"type": "done"}`` once ``transcript`` and ``status`` hold the final state.
 
 A transcript entry is ``{"role": "user" | "assistant", "text": str, "tools": [...]}``
-(tools: ``{"name", "input", "result", "is_error"}``).
+(tools: ``{"name", "input", "result", "is_error"}``); a prompt with images also has
+``"images": [{"src", "alt"}]``, ``src`` a small thumbnail data URL (at most
+``images.MAX_THUMBNAIL_CHARS``; empty when even that would be larger), never the image
+that was sent.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import io
 import queue
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import asdict
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +48,8 @@ import anywidget
 import traitlets
 
 from ..client import AzureAgentClient
+from ..errors import ConfigurationError
+from ..images import MAX_IMAGES, EncodedImage, encode_image, image_prompt, thumbnail
 from ..options import AzureOpenAIOptions
 from ..types import Message, ResultMessage
 from ..view import Finished, LeftOut, MessageView, Text, ToolCall, exchanges
@@ -55,13 +63,41 @@ BATCH_S = 0.05
 
 
 def transcript_of(history: list[Message]) -> list[dict[str, Any]]:
-    """The conversation as the panel shows it (tool calls folded into their answer)."""
+    """The conversation as the panel shows it (tool calls folded into their answer; a
+    prompt's images as thumbnails)."""
     out: list[dict[str, Any]] = []
     for exchange in exchanges(history):
-        out.append({"role": "user", "text": exchange.prompt, "tools": []})
+        user: dict[str, Any] = {"role": "user", "text": exchange.prompt, "tools": []}
+        if exchange.images:
+            user["images"] = [_block_thumbnail(b.media_type, b.data) for b in exchange.images]
+        out.append(user)
         tools = [_tool_entry(t) for t in exchange.tools]
         out.append({"role": "assistant", "text": exchange.text, "tools": tools})
     return out
+
+
+def _thumbnail_entry(image: EncodedImage) -> dict[str, str]:
+    """What widget state holds of an image: a small thumbnail (or none) and its alt text."""
+    small = thumbnail(image)
+    alt = f"image {image.width}x{image.height}"
+    return {"src": small.data_url if small is not None else "", "alt": alt}
+
+
+@lru_cache(maxsize=64)
+def _block_thumbnail(media_type: str, data: str) -> dict[str, str]:
+    """The thumbnail entry of a history ``ImageBlock`` (a URL image has none)."""
+    if not data:
+        return {"src": "", "alt": "image (URL)"}
+    from PIL import Image
+
+    try:
+        raw = base64.b64decode(data)
+        width, height = Image.open(io.BytesIO(raw)).size  # reads the header only
+        small = thumbnail(raw)
+    except (ConfigurationError, OSError, ValueError):
+        return {"src": "", "alt": "image"}
+    alt = f"image {width}x{height}"
+    return {"src": small.data_url if small is not None else "", "alt": alt}
 
 
 def _tool_entry(call: ToolCall) -> dict[str, Any]:
@@ -157,8 +193,9 @@ class ChatWidget(anywidget.AnyWidget):
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "ask":
             text = str(content.get("text", "")).strip()
-            if text and not self.busy:
-                self.ask(text)
+            images = [bytes(b) for b in buffers or []]  # pasted or dropped: binary buffers
+            if (text or images) and not self.busy:
+                self.ask(text, images=images)
         elif kind == "stop":
             if self._last is not None:
                 self._runtime.interrupt(self._last)
@@ -171,20 +208,31 @@ class ChatWidget(anywidget.AnyWidget):
             self.transcript = []
             self.status = "new conversation"
 
-    def ask(self, text: str, *, wait: bool = False) -> None:
+    def ask(self, text: str, *, images: Sequence[Any] = (), wait: bool = False) -> None:
         """Send ``text`` as the user would: returns at once and the answer streams in, or
-        with ``wait=True`` returns when it is complete (Ctrl-C stops it)."""
+        with ``wait=True`` returns when it is complete (Ctrl-C stops it). ``images``:
+        anything ``jupyter_azure_ai.images`` takes (bytes when pasted into the panel)."""
         try:
             options = self._options()
         except Exception as exc:
             self.status = f"✗ {describe(exc)}"
             return
+        try:
+            encoded = _encoded(images)
+        except ConfigurationError as exc:  # nothing is sent
+            self.status = f"✗ image: {exc}"
+            return
+        prompt: str | AsyncIterator[dict[str, Any]] = text
+        user: dict[str, Any] = {"role": "user", "text": text, "tools": []}
+        if encoded:
+            prompt = image_prompt(text, *(e.block() for e in encoded))
+            user["images"] = [_thumbnail_entry(e) for e in encoded]
         client = self._last = self._client(options)
         self.model = options.model
         self.busy = True
         self.status = f"{options.model} · answering…"
-        self.transcript = [*self.transcript, {"role": "user", "text": text, "tools": []}]
-        self._runtime.submit(self._answer(client, options, text))
+        self.transcript = [*self.transcript, user]
+        self._runtime.submit(self._answer(client, options, prompt))
         if wait:
             try:
                 self._main.run_until(lambda: not self.busy)
@@ -193,7 +241,10 @@ class ChatWidget(anywidget.AnyWidget):
                 self._main.run_until(lambda: not self.busy)
 
     async def _answer(
-        self, client: AzureAgentClient, options: AzureOpenAIOptions, text: str
+        self,
+        client: AzureAgentClient,
+        options: AzureOpenAIOptions,
+        text: str | AsyncIterator[dict[str, Any]],
     ) -> None:
         """Runs on the loop thread; everything shown goes through ``self._post``."""
         started = time.perf_counter()
@@ -260,6 +311,13 @@ def show_conversation(client: AzureAgentClient, status: str = "") -> None:
         if panel._own is None and not panel.busy and panel._runtime.client is client:
             panel.transcript = transcript_of(client.history)
             panel.status = status
+
+
+def _encoded(images: Sequence[Any]) -> list[EncodedImage]:
+    """The panel's images, fitted and re-encoded; one ``ConfigurationError`` line if not."""
+    if len(images) > MAX_IMAGES:
+        raise ConfigurationError(f"{len(images)} images; Azure takes at most {MAX_IMAGES}")
+    return [encode_image(image) for image in images]
 
 
 def chat(*, new_conversation: bool = False, **overrides: Any) -> ChatWidget:
