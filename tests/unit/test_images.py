@@ -374,3 +374,12 @@ def test_emulator_non_vision_deployments_answer_azures_400() -> None:
         }
     }
     assert vision.check([message()], "gpt-35-turbo") == []  # text is fine
+
+
+def test_help_names_the_image_options() -> None:
+    from jupyter_azure_ai.jupyter.magics import help_text
+
+    text = help_text()
+    assert "--image NAME" in text
+    assert "--image-detail {auto,low,high}" in text
+    assert "an image variable is sent as an image" in " ".join(text.split())
