@@ -27,6 +27,7 @@ EXPECTED = [  # what each example prints, in README order
     "sunny, 21 °C",
     " tokens]",  # the streaming example ends each answer with "[N tokens]"
     "success Review(sentiment='positive', stars=5) $0.000",  # structured output, priced
+    "(turn 2 of this conversation)\nTrue 2 Tell me about tea",  # a resumed session
     "Based on Read:      1\tbuy oat milk",
     "Deployment error: Model not found: deployment 'no-such-deployment'",
     "[gpt-4o-mini-2024-07-18]",  # a query with its own settings (Configuration)
