@@ -80,10 +80,10 @@ def _name_error(cell: str, message: str, names: dict[str, str]) -> tuple[str, st
         return None
     right = close[0]
     code = re.sub(rf"(?<![\w.]){re.escape(wrong)}\b", right, cell)
-    return (
-        f"`{wrong}` is not defined; the notebook defines `{right}`, which it looks like a typo of.",
-        code,
+    cause = (
+        f"`{wrong}` is not defined; it looks like a typo of `{right}`, which the notebook defines."
     )
+    return cause, code
 
 
 def _key_error(cell: str, message: str, names: dict[str, str]) -> tuple[str, str] | None:

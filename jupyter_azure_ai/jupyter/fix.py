@@ -267,17 +267,18 @@ class ErrorLog:
 
     def post_run_cell(self, result: Any) -> None:
         exc = result.error_in_exec or result.error_before_exec
-        count = result.execution_count
         source = result.info.raw_cell if result.info is not None else ""
-        if exc is None or count is None or isinstance(exc, KeyboardInterrupt | SystemExit):
+        if exc is None or isinstance(exc, KeyboardInterrupt | SystemExit) or is_azure_cell(source):
             return
-        if is_azure_cell(source):
-            return
+        # a run without history (store_history=False: nbval, some tools) has no count of
+        # its own and is not in In/Out; it is still the last error, under the current count
+        count = result.execution_count
         try:
-            record = self.record(exc, count, source)
+            record = self.record(exc, count or self.shell.execution_count, source)
         except Exception:  # a listener must never break the user's cell
             return
-        self.by_count[count] = record
+        if count is not None:
+            self.by_count[count] = record
         self.last = record
 
     def cell_of(self, filename: str) -> int | None:
