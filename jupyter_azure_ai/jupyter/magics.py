@@ -456,7 +456,8 @@ class AzureMagics(Magics, AzureSettings):
             raise describe(exc) from None
         client = get_runtime().resume(options, saved)
         count = len(exchanges(saved.history))
-        status = f"resumed session {found[:8]} ({count} earlier exchanges)"
+        plural = "s" if count != 1 else ""
+        status = f"resumed session {found[:8]} ({count} earlier exchange{plural})"
         _show_in_panels(client, status)
         print(status)
         self._cmd_history([])
