@@ -143,9 +143,13 @@ def _figure_png(value: Any, detail: str) -> bytes:
     figure = value if axes is None else axes.get_figure()
     if figure is None:
         raise ConfigurationError("this Axes belongs to no Figure: nothing to draw")
-    long_side, _ = _box(detail)
+    long_side, short_side = _box(detail)
     width, height = figure.get_size_inches()
-    dpi = min(float(figure.dpi), long_side / max(width, height, 0.1))
+    dpi = min(
+        float(figure.dpi),
+        long_side / max(width, height, 0.1),
+        short_side / max(min(width, height), 0.1),
+    )
     options: dict[str, Any] = {"format": "png", "dpi": max(dpi, 10.0)}
     if axes is not None:
         renderer = figure.canvas.get_renderer()
@@ -218,7 +222,7 @@ def _fitted(image: Any, long_side: int, short_side: int) -> Any:
 def _save(image: Any, fmt: str) -> bytes:
     buffer = io.BytesIO()
     if fmt == "PNG":
-        image.save(buffer, format="PNG", optimize=True)
+        image.save(buffer, format="PNG")  # optimize=True: 10x the time for ~10 % less
     else:
         if image.mode in ("RGBA", "LA"):  # JPEG has no alpha: flatten onto white
             from PIL import Image

@@ -19,6 +19,7 @@ BLOCKS = [
     if "anyio.run(main)" in b
 ]
 EXPECTED = [  # what each example prints, in README order
+    "320x200 PNG (detail auto), mostly **orange** (#ffa500)",  # an image in the prompt
     "**Paris**",
     "the notebook wakes up",
     "the notebook wakes up",
