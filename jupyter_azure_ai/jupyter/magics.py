@@ -113,9 +113,20 @@ LINE_COMMANDS = {
 }
 
 
+#: What ``{...}`` puts into a ``%%azure`` cell's prompt (``context.py``).
+CELL_FIELDS = {
+    "{name}": "a notebook variable; a DataFrame as a summary (see context_rows)",
+    "{In[3]} {Out[3]} {Err[3]}": "cell 3's source, output, error (trimmed traceback)",
+    "{_}": "the last output",
+    "{{ }}": "literal braces (JSON, code and math need none)",
+}
+
+
 def help_text() -> str:
     """``%azure --help``: the cell magic's usage (from its parser) and the line commands."""
-    lines = [CELL_PARSER.format_help().rstrip(), "", "line magic:"]
+    lines = [CELL_PARSER.format_help().rstrip(), "", "in the cell:"]
+    lines += [f"  {field:31} {what}" for field, what in CELL_FIELDS.items()]
+    lines += ["", "line magic:"]
     lines += [f"  %azure {cmd:24} {what}" for cmd, what in LINE_COMMANDS.items()]
     return "\n".join(lines)
 

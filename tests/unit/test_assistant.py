@@ -210,3 +210,13 @@ def test_azure_cells_are_not_the_notebooks_errors() -> None:
     assert is_azure_cell("\n%%azure --code\nx")
     assert is_azure_cell("%azure fix")
     assert not is_azure_cell("x = 1\n%azure fix")
+
+
+def test_help_names_the_assistant() -> None:
+    from jupyter_azure_ai.jupyter.magics import CELL_PARSER, help_text
+
+    text = help_text()
+    assert "%azure fix [N]" in text and "--code" in text and "{code,markdown,text}" not in text
+    assert "{In[3]} {Out[3]} {Err[3]}" in text and "{_}" in text
+    assert CELL_PARSER.parse_line("-f code").format == "code"
+    assert CELL_PARSER.parse_line("--code").code is True
