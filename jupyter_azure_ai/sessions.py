@@ -343,11 +343,15 @@ class SavedSession:
     created_at: str | None = None
 
 
-def _records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None]]:
-    """``(line number, record or None when the line is not a complete JSON object)``."""
+def _records(
+    path: Path, only: tuple[bytes, ...] = ()
+) -> Iterator[tuple[int, dict[str, Any] | None]]:
+    """``(line number, record or None when the line is not a complete JSON object)``;
+    with ``only``, just the lines starting so (records are written ``type`` first), which
+    lets ``list_sessions`` skip parsing the answers."""
     with path.open("rb") as f:
         for number, raw in enumerate(f, 1):
-            if not raw.strip():
+            if not raw.strip() or (only and not raw.startswith(only)):
                 continue
             try:
                 record = json.loads(raw)
@@ -436,7 +440,7 @@ def _info(path: Path) -> SDKSessionInfo | None:
         header: dict[str, Any] = {}
         first: str | None = None
         turns = 0
-        for _, record in _records(path):
+        for _, record in _records(path, only=(b'{"type": "session"', b'{"type": "user"')):
             if record is None:
                 continue
             if record["type"] == "session":
