@@ -2,7 +2,9 @@
 
 ``ask`` streams an answer to the terminal as it arrives; with ``--emulator`` it
 starts a local emulator in-process first, so it works on a machine with no Azure
-credentials at all. ``demo`` opens JupyterLab on a copy of the example notebooks,
+credentials at all. Its conversation is saved like any other (sessions.py): the footer
+names the session, and ``ask -c`` / ``ask -r ID`` carry one on, as ``claude -c`` does.
+``demo`` opens JupyterLab on a copy of the example notebooks,
 pointed at an in-process emulator (:mod:`.demo`).
 """
 
@@ -42,6 +44,15 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("-s", "--system", help="system prompt")
     ask.add_argument("-t", "--temperature", type=float)
     ask.add_argument("--max-tokens", type=int)
+    again = ask.add_mutually_exclusive_group()
+    again.add_argument(
+        "-c",
+        "--continue",
+        dest="continue_conversation",
+        action="store_true",
+        help="carry on with this folder's latest saved conversation",
+    )
+    again.add_argument("-r", "--resume", metavar="ID", help="carry on with a saved conversation")
     demo = sub.add_parser(
         "demo",
         help="open JupyterLab on the example notebooks, pointed at a local emulator",
@@ -85,7 +96,8 @@ async def _ask(options: AzureOpenAIOptions, prompt: str, out: TextIO, err: TextI
                 err.write(
                     f"— {options.model} · {usage.get('input_tokens', 0)} in /"
                     f" {usage.get('output_tokens', 0)} out tokens ·"
-                    f" {time.perf_counter() - started:.2f} s\n"
+                    f" {time.perf_counter() - started:.2f} s ·"
+                    f" session {event.result.session_id}\n"
                 )
                 return 0 if not event.result.is_error else 1
     return 1
@@ -99,6 +111,8 @@ def _run_ask(args: argparse.Namespace) -> int:
         ("system_prompt", args.system),
         ("temperature", args.temperature),
         ("max_tokens", args.max_tokens),
+        ("resume", args.resume),
+        ("continue_conversation", args.continue_conversation or None),
     ):
         if value is not None:
             overrides[name] = value

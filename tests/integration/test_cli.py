@@ -7,6 +7,7 @@ import shlex
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from jupyter_azure_ai.emulator import Emulator
 
@@ -74,3 +75,28 @@ def test_emulator_command_prints_exports_and_stops_cleanly() -> None:
             proc.send_signal(signal.SIGINT)
             proc.wait(10)
     assert proc.returncode == 0
+
+
+def test_ask_continue_and_resume_carry_a_saved_conversation_on(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    env = {**os.environ, **emulator.env(), "JUPYTER_AZURE_AI_DATA_DIR": str(tmp_path)}
+
+    def ask(*words: str) -> subprocess.CompletedProcess[str]:
+        out = subprocess.run([*CLI, "ask", *words], capture_output=True, text=True, env=env)
+        assert out.returncode == 0, out.stderr
+        return out
+
+    first = ask("Tell me about tea")
+    session_id = first.stderr.strip().rsplit("session ", 1)[1]
+    assert "(turn 1 of this conversation)" in first.stdout
+    second = ask("--continue", "And about coffee?")
+    assert "(turn 2 of this conversation)" in second.stdout
+    assert second.stderr.strip().endswith(f"session {session_id}")
+    third = ask("-r", session_id, "And about water?")
+    assert "(turn 3 of this conversation)" in third.stdout
+    assert "(turn 1 of this conversation)" in ask("A new one").stdout
+    unknown = subprocess.run([*CLI, "ask", "-r", "nope", "hi"], capture_output=True, text=True,
+                             env=env)  # fmt: skip
+    assert unknown.returncode == 1 and "not a session id" in unknown.stderr
+    assert len(unknown.stderr.strip().splitlines()) == 1
