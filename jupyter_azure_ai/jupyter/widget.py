@@ -14,6 +14,10 @@ State and traffic, kept apart on purpose:
 Settings are the kernel's (``settings.current()``, read on each question, so
 ``%azure config`` applies to the panel too); ``chat(**overrides)`` wins over them.
 
+A panel on the shared conversation shows that conversation: one made after ``%azure
+resume`` opens with the resumed transcript, and ``show_conversation`` switches panels
+already on screen when ``%azure resume`` or ``%azure reset`` replaces it.
+
 Protocol (``content`` of custom messages):
 
 - front end → kernel: ``{"type": "ask", "text": str}`` (pasted or dropped images ride
