@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..options import SECRET_FIELDS
+
 FIX_SYSTEM_PROMPT = (
     "You fix errors in Jupyter notebook cells. You get a cell's source, the error it raised"
     " (the traceback trimmed to the notebook's code) and the names and types of the variables"
@@ -336,9 +338,22 @@ __all__ = [
     "describe",
     "describe_names",
     "fix_prompt",
+    "run_fix",
+    "scrub",
     "trim_frames",
     "used_names",
 ]
+
+
+def scrub(text: str, options: Any) -> str:
+    """``text`` with this kernel's client secret and subscription key replaced by ``***``:
+    a cell may print or raise with one (``os.environ[...]``), and a fix request sends the
+    cell's source and error text."""
+    for name in SECRET_FIELDS:
+        value = getattr(options, name, None)
+        if isinstance(value, str) and len(value) >= 4:
+            text = text.replace(value, "***")
+    return text
 
 
 def run_fix(magics: Any, count: int | None = None) -> None:
@@ -371,7 +386,8 @@ def run_fix(magics: Any, count: int | None = None) -> None:
     client = runtime.client_for(options)
     output = AnswerOutput(magics.format, stream=options.include_partial_messages)
     started = time.perf_counter()
-    answer = magics._receive(runtime, client, fix_prompt(error), options, output)
+    prompt = scrub(fix_prompt(error), options)
+    answer = magics._receive(runtime, client, prompt, options, output)
     output.finish()
     notes = [f"fixing cell [{error.execution_count}]"]
     if answer.cancelled:

@@ -168,6 +168,8 @@ class AzureMagics(Magics, AzureSettings):
             CELL_PARSER.error(f"--out needs a Python name, got {args.out!r}")
         if not cell.strip():
             raise UsageError("the cell is empty: write the prompt below %%azure")
+        if args.over is not None and (args.code or args.format == "code"):
+            CELL_PARSER.error("--code does not go with --over (a row template's answers are data)")
         if args.over is not None:  # the cell is a row template (over.py)
             from .over import run_over
 

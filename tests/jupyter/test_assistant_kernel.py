@@ -84,7 +84,16 @@ def _fix_round(kernel: Kernel, bodies: list[dict[str, Any]], broken: str) -> tup
 
 
 def test_fix_name_error_end_to_end(kernel: Kernel, bodies: list[dict[str, Any]]) -> None:
-    fix, code = _fix_round(kernel, bodies, "share = hits / totl\nprint(round(share, 2))")
+    failed = kernel.run("share = hits / totl\nprint(round(share, 2))")
+    # IPython's own handling is untouched: its error message and traceback, and %tb
+    assert failed.error is not None and failed.error["ename"] == "NameError"
+    assert any("totl" in line for line in failed.error["traceback"])
+    assert "NameError" in kernel.run("%tb").everything()
+    fix = kernel.run("%azure fix")
+    assert fix.status == "ok", fix.error
+    assert len(bodies) == 1
+    code = fix.next_input
+    assert code is not None, _footer(fix)
     # what went to the model: the fix system prompt, the cell, the trimmed traceback, the names
     body = bodies[0]
     system = [m for m in body["messages"] if m["role"] == "system"]
@@ -231,3 +240,28 @@ def test_context_rows_zero_sends_no_values(kernel: Kernel, bodies: list[dict[str
     assert "Alice Zebra" in _last_user(bodies[-1]) and "schema only" not in _footer(again)
     bad = kernel.run("%azure config context_rows=-1")
     assert bad.status == "error"
+
+
+def test_fix_request_never_carries_the_secrets(
+    kernel: Kernel, emulator: Emulator, bodies: list[dict[str, Any]]
+) -> None:
+    cell = (
+        "import os\n"
+        "key = os.environ['AZURE_APIM_SUBSCRIPTION_KEY']\n"
+        "raise RuntimeError(f'rejected {key} and {os.environ[\"AZURE_CLIENT_SECRET\"]}')"
+    )
+    assert kernel.run(cell).status == "error"
+    fix = kernel.run("%azure fix")
+    assert fix.status == "ok", fix.error
+    sent = json.dumps(bodies)
+    assert emulator.subscription_key not in sent and emulator.client_secret not in sent
+    assert "rejected *** and ***" in sent
+    for secret in (emulator.subscription_key, emulator.client_secret):
+        assert secret not in fix.everything()
+
+
+def test_code_does_not_go_with_over(kernel: Kernel, emulator: Emulator) -> None:
+    run = kernel.run("%%azure --over sales --code\nSay {region}")
+    assert run.status == "error"
+    assert "UsageError: --code does not go with --over" in run.stderr
+    assert emulator.stats.chat_requests == 0
