@@ -83,11 +83,11 @@ _LIBRARY_ROOTS = _library_roots()
 def library_name(filename: str) -> str | None:
     """The package a frame's file belongs to (``pandas``), ``"Python"`` for the standard
     library, or None for the user's own code."""
-    for marker in ("site-packages", "dist-packages"):
-        parts = Path(filename).parts
-        if marker in parts:
-            rest = parts[parts.index(marker) + 1 :]
-            return rest[0].removesuffix(".py") if rest else marker
+    path = filename.replace("\\", "/")
+    for marker in ("/site-packages/", "/dist-packages/"):
+        at = path.rfind(marker)
+        if at != -1:
+            return path[at + len(marker) :].split("/", 1)[0].removesuffix(".py")
     if filename.startswith("<frozen") or filename.startswith(_LIBRARY_ROOTS):
         return "Python"
     return None
