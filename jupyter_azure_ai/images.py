@@ -152,8 +152,9 @@ def _figure_png(value: Any, detail: str) -> bytes:
     )
     options: dict[str, Any] = {"format": "png", "dpi": max(dpi, 10.0)}
     if axes is not None:
-        renderer = figure.canvas.get_renderer()
-        box = axes.get_tightbbox(renderer).transformed(figure.dpi_scale_trans.inverted())
+        # no renderer passed: matplotlib finds one even for a closed figure, whose canvas
+        # (FigureCanvasBase) has no get_renderer
+        box = axes.get_tightbbox().transformed(figure.dpi_scale_trans.inverted())
         options["bbox_inches"] = box.padded(0.05)
     buffer = io.BytesIO()
     figure.savefig(buffer, **options)

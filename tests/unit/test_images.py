@@ -383,3 +383,13 @@ def test_help_names_the_image_options() -> None:
     assert "--image NAME" in text
     assert "--image-detail {auto,low,high}" in text
     assert "an image variable is sent as an image" in " ".join(text.split())
+
+
+def test_a_closed_figure_and_its_axes_still_encode() -> None:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=100)
+    ax.plot([1, 2, 3])
+    plt.close(fig)  # as a notebook does to keep the figure from showing twice
+    assert (encode_image(fig).width, encode_image(fig).height) == (400, 300)
+    assert encode_image(ax).width < 400
