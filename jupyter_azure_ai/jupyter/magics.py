@@ -101,6 +101,10 @@ def _cell_parser() -> _CellParser:
 
 CELL_PARSER = _cell_parser()
 
+FIX_PARSER = _CellParser(prog="%azure fix", add_help=False)
+FIX_PARSER.add_argument("cell", nargs="?", type=int, metavar="N", help="the cell's number")
+FIX_PARSER.add_argument("-m", "--model", help="deployment name for this fix")
+
 #: ``%azure <command>``: what each does (``_cmd_<command>`` does it).
 LINE_COMMANDS = {
     "config [key=value ...]": "show the settings, or change some (model=gpt-4o ...)",
@@ -109,7 +113,7 @@ LINE_COMMANDS = {
     "reset": "start a new conversation (and a new saved session)",
     "sessions [all]": "saved conversations of this folder (all: of every folder)",
     "resume [ID]": "carry on with a saved conversation (without ID: this folder's latest)",
-    "fix [N]": "explain the last error (or cell N's); the corrected cell goes below",
+    "fix [N] [-m MODEL]": "explain the last error (or cell N's); the corrected cell goes below",
 }
 
 
@@ -407,9 +411,8 @@ class AzureMagics(Magics, AzureSettings):
     def _cmd_fix(self, words: list[str]) -> None:
         from .fix import run_fix
 
-        if len(words) > 1 or (words and not words[0].isdigit()):
-            raise UsageError("usage: %azure fix [N]  (N: the cell's execution count)")
-        run_fix(self, int(words[0]) if words else None)
+        args = FIX_PARSER.parse_args(words)
+        run_fix(self, args.cell, args.model)
 
     def _cmd_reset(self, _: list[str]) -> None:
         client = _shared_client()

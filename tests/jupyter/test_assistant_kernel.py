@@ -71,11 +71,13 @@ def _footer(run: CellRun) -> str:
     return str(run.displays()[-1]["content"]["data"]["text/plain"])
 
 
-def _fix_round(kernel: Kernel, bodies: list[dict[str, Any]], broken: str) -> tuple[CellRun, str]:
+def _fix_round(
+    kernel: Kernel, bodies: list[dict[str, Any]], broken: str, fix_line: str = "%azure fix"
+) -> tuple[CellRun, str]:
     """Run a cell that raises, then ``%azure fix``; (the fix's run, the cell it offers)."""
     failed = kernel.run(broken)
     assert failed.status == "error"
-    fix = kernel.run("%azure fix")
+    fix = kernel.run(fix_line)
     assert fix.status == "ok", fix.error
     assert len(bodies) == 1
     code = fix.next_input
@@ -115,7 +117,10 @@ def test_fix_name_error_end_to_end(kernel: Kernel, bodies: list[dict[str, Any]])
 
 
 def test_fix_zero_division(kernel: Kernel, bodies: list[dict[str, Any]]) -> None:
-    _, code = _fix_round(kernel, bodies, "rate = hits / visits\nprint(rate)")
+    fix, code = _fix_round(
+        kernel, bodies, "rate = hits / visits\nprint(rate)", "%azure fix -m gpt-4o"
+    )
+    assert _footer(fix).startswith("gpt-4o · ")  # the deployment asked for
     assert "except ZeroDivisionError" in code
     run = kernel.run(code)
     assert run.status == "ok", run.error
@@ -150,6 +155,7 @@ def test_nothing_to_fix_sends_nothing(emulator_server: Emulator) -> None:
         assert bad.status == "error"
         assert fresh.run("%azure fix").stdout.startswith("Nothing to fix:")
         assert fresh.run("%azure fix 7").stdout == "Nothing to fix: cell [7] raised no error.\n"
+        assert "UsageError: argument N: invalid int value" in fresh.run("%azure fix x").stderr
         assert emulator_server.stats.chat_requests == 0
     finally:
         fresh.shutdown()
@@ -265,3 +271,14 @@ def test_code_does_not_go_with_over(kernel: Kernel, emulator: Emulator) -> None:
     assert run.status == "error"
     assert "UsageError: --code does not go with --over" in run.stderr
     assert emulator.stats.chat_requests == 0
+
+
+def test_fix_an_earlier_cell_by_number(kernel: Kernel, bodies: list[dict[str, Any]]) -> None:
+    first = kernel.run("hits / visits")
+    count = first.of("execute_input")[0]["content"]["execution_count"]
+    assert kernel.run("undefined_thing").status == "error"  # a later error
+    fix = kernel.run(f"%azure fix {count}")
+    assert fix.status == "ok", fix.error
+    prompt = _last_user(bodies[0])
+    assert prompt.startswith(f"Cell [{count}] raised ZeroDivisionError.")
+    assert f"fixing cell [{count}]" in _footer(fix)
