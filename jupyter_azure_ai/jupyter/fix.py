@@ -356,8 +356,8 @@ def scrub(text: str, options: Any) -> str:
     return text
 
 
-def run_fix(magics: Any, count: int | None = None) -> None:
-    """``%azure fix [N]``: stream the model's explanation of the last error (or cell N's)
+def run_fix(magics: Any, count: int | None = None, model: str | None = None) -> None:
+    """``%azure fix [N] [-m MODEL]``: stream the model's explanation of the last error (or cell N's)
     and offer its corrected cell as the next cell. Nothing to fix: one line, nothing sent.
 
     The request is a turn of the kernel's conversation, so a follow-up ``%%azure`` cell
@@ -380,7 +380,7 @@ def run_fix(magics: Any, count: int | None = None) -> None:
             print(f"Nothing to fix: cell [{count}] raised no error.")
             return
     options = magics.options(
-        system_prompt=FIX_SYSTEM_PROMPT, include_partial_messages=magics.stream
+        model=model, system_prompt=FIX_SYSTEM_PROMPT, include_partial_messages=magics.stream
     )
     runtime = get_runtime()
     client = runtime.client_for(options)
