@@ -404,7 +404,9 @@ class AzureMagics(Magics, AzureSettings):
         client = _shared_client()
         turns: list[tuple[str, str]] = []
         for exchange in exchanges(client.history if client is not None else []):
-            turns.append(("You", exchange.prompt))
+            n = len(exchange.images)
+            sent = f"\n[{n} image{'s' if n != 1 else ''} sent]" if n else ""
+            turns.append(("You", exchange.prompt.rstrip() + sent if n else exchange.prompt))
             turns.append((exchange.model or "assistant", exchange.text))
         display({"text/html": history_html(turns), "text/plain": history_plain(turns)}, raw=True)
 
