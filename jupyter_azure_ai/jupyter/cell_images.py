@@ -50,6 +50,8 @@ def collect(
     for name in names:
         if name not in namespace:
             raise UsageError(f"--image {name}: no variable of that name in the notebook")
+        if any(value is namespace[name] for _, value in found):
+            continue  # already sent once ({fig} and --image fig)
         found.append((f"--image {name}", namespace[name]))
     if not found:
         return None

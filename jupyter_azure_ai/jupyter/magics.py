@@ -174,6 +174,8 @@ class AzureMagics(Magics, AzureSettings):
             raise UsageError("the cell is empty: write the prompt below %%azure")
         if args.over is not None and (args.code or args.format == "code"):
             CELL_PARSER.error("--code does not go with --over (a row template's answers are data)")
+        if args.over is not None and args.image:
+            CELL_PARSER.error("--image does not go with --over (one image for every row?)")
         if args.over is not None:  # the cell is a row template (over.py)
             from .over import run_over
 

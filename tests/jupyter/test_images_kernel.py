@@ -106,6 +106,7 @@ def test_errors_are_one_line_and_nothing_is_sent(fresh: Kernel, emulator: Emulat
         ("answer = 42", None),
         ("%%azure --image answer\nWhat?", "--image answer: a int is not an image"),
         ("%%azure --image-detail medium --image fig\nWhat?", "invalid choice: 'medium'"),
+        ("%%azure --over answer --image fig\nRate {x}", "--image does not go with --over"),
     ]:
         run = fresh.run(cell)
         if needle is None:

@@ -393,3 +393,23 @@ def test_a_closed_figure_and_its_axes_still_encode() -> None:
     plt.close(fig)  # as a notebook does to keep the figure from showing twice
     assert (encode_image(fig).width, encode_image(fig).height) == (400, 300)
     assert encode_image(ax).width < 400
+
+
+def test_a_cell_sends_each_image_once_and_field_images_first() -> None:
+    from IPython.core.error import UsageError
+
+    from jupyter_azure_ai.jupyter.cell_images import collect
+
+    red, blue = png(8, 8, "red"), png(6, 4, "blue")
+    namespace = {"red": red, "blue": blue, "n": 3}
+    images = collect("See [image 1]", [("red", red)], ["blue", "red"], namespace, "low")
+    assert images is not None
+    assert [(e.width, e.height) for e in images.encoded] == [(8, 8), (6, 4)]
+    assert images.blocks[0] == {"type": "text", "text": "See [image 1]"}
+    assert [b["detail"] for b in images.blocks[1:]] == ["low", "low"]
+    assert images.note.startswith("2 images sent (8x8 PNG")
+    assert collect("text", [], [], namespace, "auto") is None
+    with pytest.raises(UsageError, match="--image n: a int is not an image"):
+        collect("x", [], ["n"], namespace, "auto")
+    with pytest.raises(UsageError, match="11 images in one cell"):
+        collect("x", [(str(i), png(2, 2)) for i in range(11)], [], namespace, "auto")
