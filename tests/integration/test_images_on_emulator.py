@@ -174,3 +174,51 @@ async def test_a_bad_image_is_refused_before_anything_is_sent(emulator: Emulator
     with pytest.raises(ConfigurationError, match="not valid base64"):
         await result_of(azure_query(prompt(), opts(emulator)))
     assert chat_requests(emulator) == 0
+
+
+def test_openai_python_image_parts_are_what_the_emulator_takes(emulator: Emulator) -> None:
+    """A witness: the emulator takes image parts as openai-python sends them, and answers
+    Azure's 400 to a non-vision deployment in the form openai-python reads."""
+    import ssl
+
+    import httpx2
+    import openai
+
+    from jupyter_azure_ai.images import encode_image
+
+    tls = ssl.create_default_context(cafile=emulator.ca_path)
+    with httpx2.Client(verify=tls) as http:
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": emulator.client_id,
+            "client_secret": emulator.client_secret,
+            "scope": "https://cognitiveservices.azure.com/.default",
+        }
+        token = http.post(
+            f"{emulator.url}/{emulator.tenant_id}/oauth2/v2.0/token", data=form
+        ).json()["access_token"]
+        oai = openai.AzureOpenAI(
+            azure_endpoint=emulator.url,
+            api_version="2024-10-21",
+            azure_ad_token=token,
+            default_headers={"Ocp-Apim-Subscription-Key": emulator.subscription_key},
+            http_client=http,
+            max_retries=0,
+        )
+        url = encode_image(Image.new("RGB", (40, 30), (255, 255, 0))).data_url
+        messages: Any = [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "Which colour?"},
+                    {"type": "image_url", "image_url": {"url": url, "detail": "low"}},
+                ],
+            }
+        ]
+        done = oai.chat.completions.create(model="gpt-4o", messages=messages)
+        with pytest.raises(openai.BadRequestError) as caught:
+            oai.chat.completions.create(model="o3-mini", messages=messages)
+    assert done.choices[0].message.content is not None
+    assert "40x30 PNG (detail low), mostly **yellow** (#ffff00)" in done.choices[0].message.content
+    assert done.usage is not None and done.usage.prompt_tokens > 85
+    assert "image_url is only supported by certain models" in str(caught.value)
