@@ -152,7 +152,9 @@ class AzureAgentClient:
             await self.query(prompt)
 
     async def disconnect(self) -> None:
-        """Stop the MCP servers (waiting until their processes are gone) and close the pool."""
+        """Stop the MCP servers (waiting until their processes are gone) and close the pool
+        and the session file."""
+        self._close_writer()
         try:
             await self._stop_servers(list(self._servers))
         finally:
@@ -231,7 +233,8 @@ class AzureAgentClient:
         self._pending.clear()
         self.session_id = str(uuid.uuid4())
         self._announced = False
-        self._writer, self._fork_of, self._saved_upto = None, None, 0
+        self._close_writer()
+        self._fork_of, self._saved_upto = None, 0
 
     # --- saved sessions ----------------------------------------------------------
 
@@ -244,19 +247,19 @@ class AzureAgentClient:
         self._pending.clear()
         self._announced = False
         self._saved_upto = len(self._conversation)
-        self._writer = None
+        self._close_writer()
         self._fork_of = saved if fork else None
         self.session_id = str(uuid.uuid4()) if fork else saved.session_id
 
-    def _save(self, message: Message) -> None:
+    def _save(self, message: Message, *, hold: bool = False) -> None:
         """Append ``message`` (just added to ``history``) and the conversation messages
-        added since the last one to the session file."""
+        added since the last one to the session file (``hold``: with the next one)."""
         if not self._persist:
             return
         api = self._conversation[self._saved_upto :]
         self._saved_upto = len(self._conversation)
         try:
-            self._session_writer().message(message, api)
+            self._session_writer().message(message, api, hold=hold)
         except OSError as exc:
             self._not_saved(exc)
 
@@ -270,6 +273,7 @@ class AzureAgentClient:
 
     def _session_writer(self) -> SessionWriter:
         if self._writer is None or self._writer.session_id != self.session_id:
+            self._close_writer()
             fork = self._fork_of
             self._writer = SessionWriter(
                 self.session_id,
@@ -279,6 +283,14 @@ class AzureAgentClient:
                 copied=fork.records if fork else (),
             )
         return self._writer
+
+    def _close_writer(self) -> None:
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            try:
+                writer.close()
+            except OSError as exc:
+                self._not_saved(exc)
 
     def _not_saved(self, exc: OSError) -> None:
         """The disk refused: say so once and carry on unsaved (the answer matters more)."""
@@ -338,14 +350,16 @@ class AzureAgentClient:
             self._announced = True
             init = SystemMessage("init", self._init_data(settings, pending.tools, offered))
             self.history.append(init)
-            self._save(init)
+            self._save(init, hold=True)  # written with the prompt, just below
             yield init
         turn = pending.turn
         mark = len(self._conversation)
         _answer_declared_tool_calls(self._conversation)
         self._conversation.append(turn)
         self.history.append(UserMessage(to_blocks(turn["content"])))
-        self._save(self.history[-1])
+        self._save(self.history[-1], hold=True)
+        if self._writer is not None:  # on disk in a moment, without delaying the request
+            self._writer.flush_soon()
         stats = agent.RunStats()
         self._interrupter = interrupter = agent.Interrupter()
         subtype = "success"

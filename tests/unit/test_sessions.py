@@ -322,3 +322,38 @@ async def test_reset_starts_a_new_session_file() -> None:
         await ask(client, "two")
     assert client.session_id != first
     assert _prompts(first) == ["one"] and _prompts(client.session_id) == ["two"]
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+async def test_a_client_holds_one_file_open_until_disconnect_and_reset() -> None:
+    rec = Recorder(answer())
+    before = open_fds()
+    for _ in range(20):  # one azure_query after another: no descriptor is left behind
+        async with rec.client() as client:
+            await ask(client, "one")
+            await ask(client, "two")
+    assert open_fds() <= before
+    async with rec.client() as client:
+        for i in range(5):
+            await ask(client, f"q{i}")
+            client.reset()
+        assert open_fds() <= before + 1
+    assert len(list_sessions()) == 25
+    assert all(i.turns in (1, 2) for i in list_sessions())
+
+
+async def test_a_disk_that_refuses_warns_once_and_the_answer_still_comes(
+    data_dir: Path,
+) -> None:
+    rec = Recorder(answer())
+    async with rec.client() as client:
+        blocked = sessions_dir() / f"{client.session_id}.jsonl"
+        blocked.mkdir(parents=True)  # the file cannot be opened, even by root
+        with pytest.warns(RuntimeWarning, match="is no longer saved"):
+            first = await ask(client, "one")
+        second = await ask(client, "two")  # no second warning, no error
+    assert isinstance(first[-1], ResultMessage) and isinstance(second[-1], ResultMessage)
+    assert list_sessions() == []
