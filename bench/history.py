@@ -14,7 +14,9 @@ timing: it takes a few seconds and is the same on every machine.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import anyio
@@ -52,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cells", type=int, default=50)
     args = parser.parse_args(argv)
+    # the conversations of a run are saved (sessions.py): into a throwaway folder
+    saved = tempfile.TemporaryDirectory(prefix="jupyter-azure-ai-bench-data-")
+    os.environ.setdefault("JUPYTER_AZURE_AI_DATA_DIR", saved.name)
     with start_emulator() as emu:
         bounded = anyio.run(session, emu, args.cells, 16_000)
         unbounded = anyio.run(session, emu, args.cells, None)

@@ -37,6 +37,7 @@ import ssl
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -438,6 +439,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="short run; fail on gross regressions")
     parser.add_argument("--stream-only", action="store_true", help="only the stream-shape rows")
     args = parser.parse_args(argv)
+    # the conversations of a run are saved (sessions.py): into a throwaway folder
+    saved = tempfile.TemporaryDirectory(prefix="jupyter-azure-ai-bench-data-")
+    os.environ.setdefault("JUPYTER_AZURE_AI_DATA_DIR", saved.name)
     proc, env = start_emulator()
     try:
         rows = asyncio.run(measure(args.quick, env, args.stream_only))
