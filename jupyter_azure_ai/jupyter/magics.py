@@ -396,7 +396,8 @@ class AzureMagics(Magics, AzureSettings):
             state = "valid" if left > 0 else "expired"
             print(f"token:       {state} until {until} ({left:.0f} min)")
         n = len(client.history) if client is not None else 0
-        print(f"conversation: {n} messages")
+        session = f" · session {client.session_id}" if client is not None else ""
+        print(f"conversation: {n} messages{session}")
 
     def _cmd_history(self, _: list[str]) -> None:
         from IPython.display import display

@@ -91,6 +91,7 @@ def test_a_conversation_survives_a_restart(
     assert f"resumed session {session_id[:8]} (2 earlier exchanges)" in resumed.stdout
     assert "And about coffee?" in shown(resumed)["plain"]  # the conversation so far
     assert session_of(b) == session_id
+    assert f"session {session_id}" in b.run("%azure status").stdout
 
     # the request kernel B sends carries the two earlier exchanges: this is turn 3
     assert "(turn 3 of this conversation)" in ask(b, "And about water?")
