@@ -230,6 +230,8 @@ def describe_names(source: str, namespace: dict[str, Any]) -> list[str]:
     """``"`total`: int"`` for each name the cell reads; an undefined one names the
     notebook's names that look like it (the usual cause of a NameError is a typo)."""
     candidates = [n for n in namespace if not n.startswith("_") and n not in _HIDDEN]
+    # builtins only when very close (pritn → print), or every name would suggest one
+    builtin_names = [n for n in dir(builtins) if not n.startswith("_") and n not in namespace]
     out: list[str] = []
     read, bound = _names(source)
     for name in read[:MAX_NAMES]:
@@ -237,6 +239,8 @@ def describe_names(source: str, namespace: dict[str, Any]) -> list[str]:
             out.append(f"`{name}`: {describe(namespace[name])}")
         elif not hasattr(builtins, name) and name not in bound:
             close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
+            if len(close) < 3:
+                close += difflib.get_close_matches(name, builtin_names, 3 - len(close), 0.75)
             hint = f" (defined names close to it: {', '.join(f'`{c}`' for c in close)})"
             out.append(f"`{name}`: not defined" + (hint if close else ""))
     return out

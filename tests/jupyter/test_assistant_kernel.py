@@ -282,3 +282,10 @@ def test_fix_an_earlier_cell_by_number(kernel: Kernel, bodies: list[dict[str, An
     prompt = _last_user(bodies[0])
     assert prompt.startswith(f"Cell [{count}] raised ZeroDivisionError.")
     assert f"fixing cell [{count}]" in _footer(fix)
+
+
+def test_fix_a_misspelt_builtin(kernel: Kernel, bodies: list[dict[str, Any]]) -> None:
+    _, code = _fix_round(kernel, bodies, "pritn(hits + 1)")
+    assert code == "print(hits + 1)"
+    run = kernel.run(code)
+    assert run.status == "ok" and run.stdout == "31\n"

@@ -83,6 +83,14 @@ def test_used_names_in_order_and_bound_ones_not_reported_undefined() -> None:
         "`values`: not defined",
     ]
     assert used_names("x = (") == []
+    assert describe_names("pritn(lenght)", {"length": 3}) == [
+        "`pritn`: not defined (defined names close to it: `print`)",  # builtins count too
+        "`lenght`: not defined (defined names close to it: `length`)",
+    ]
+    crowded = {"tota": 1, "totals": 2, "totl2": 3}
+    assert describe_names("totl", crowded) == [
+        "`totl`: not defined (defined names close to it: `totl2`, `totals`, `tota`)"
+    ]
 
 
 def test_describe_names_types_without_values() -> None:
