@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -357,3 +358,15 @@ async def test_a_disk_that_refuses_warns_once_and_the_answer_still_comes(
         second = await ask(client, "two")  # no second warning, no error
     assert isinstance(first[-1], ResultMessage) and isinstance(second[-1], ResultMessage)
     assert list_sessions() == []
+
+
+def test_the_data_dir_is_the_override_else_platformdirs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jupyter_azure_ai.sessions import data_dir as where
+
+    assert where() == tmp_path / "data"  # JUPYTER_AZURE_AI_DATA_DIR (every test sets one)
+    monkeypatch.delenv("JUPYTER_AZURE_AI_DATA_DIR")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    if sys.platform.startswith("linux"):
+        assert where() == tmp_path / "xdg" / "jupyter-azure-ai"
