@@ -10,6 +10,9 @@ corrected cell that runs, deterministically, so the fix flow can be tested end t
   is replaced by that name everywhere in the cell;
 - ``KeyError`` on a DataFrame column with a near-miss name: the quoted key is replaced
   by the closest column of the DataFrames the cell uses;
+- ``AttributeError`` for an attribute close to one the object has (a misspelt method,
+  module function or DataFrame column; the request names the close ones): replaced after
+  every ``.``;
 - ``ZeroDivisionError``: the failing line (the innermost cell frame's line) is wrapped in
   ``try`` / ``except ZeroDivisionError``, the assigned name set to ``float("nan")``.
 
@@ -58,12 +61,14 @@ def fix_answer(prompt: str) -> str:
         fixed = _key_error(cell, message, names)
     elif kind == "ZeroDivisionError":
         fixed = _zero_division(cell, error)
+    elif kind == "AttributeError":
+        fixed = _attribute_error(cell, message, prompt)
     if fixed is None:
         return (
             f"The cell raised {kind or 'an error'}: {message or last}\n\n"
-            "The local emulator knows fixes only for a misspelt name (NameError), a misspelt"
-            " DataFrame column (KeyError) and a division by zero, so it has no corrected cell"
-            " for this one."
+            "The local emulator knows fixes only for a misspelt name (NameError), attribute"
+            " (AttributeError) or DataFrame column (KeyError) and a division by zero, so it has"
+            " no corrected cell for this one."
         )
     cause, code = fixed
     fence = "`" * max(3, 1 + max((len(r) for r in re.findall(r"`+", code)), default=0))
@@ -106,6 +111,22 @@ def _key_error(cell: str, message: str, names: dict[str, str]) -> tuple[str, str
         return None
     code = quoted.sub(lambda m: f"{m[1]}{close[0]}{m[1]}", cell)
     return f"The DataFrame has no column `{key}`; its column `{close[0]}` is the near miss.", code
+
+
+def _attribute_error(cell: str, message: str, prompt: str) -> tuple[str, str] | None:
+    match = re.search(r"has no attribute '(\w+)'", message)
+    if match is None:
+        return None
+    wrong = match[1]
+    listed = re.search(
+        rf"^- attribute `{re.escape(wrong)}` of ([^:]+): .*close to it: `(\w+)`", prompt, re.M
+    )
+    if listed is None:
+        return None
+    right = listed[2]
+    code = re.sub(rf"\.{re.escape(wrong)}\b", f".{right}", cell)
+    cause = f"{listed[1]} has no attribute `{wrong}`; `{right}` is the one it looks like."
+    return cause, code
 
 
 def _zero_division(cell: str, error: str) -> tuple[str, str] | None:

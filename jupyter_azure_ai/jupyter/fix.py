@@ -246,6 +246,25 @@ def describe_names(source: str, namespace: dict[str, Any]) -> list[str]:
     return out
 
 
+def attribute_hint(exc: BaseException) -> list[str]:
+    """For an AttributeError, the object's attributes that look like the missing one
+    (a misspelt method or DataFrame column): what Python's own display suggests, which
+    the traceback module of Python < 3.12 does not give."""
+    obj, name = getattr(exc, "obj", None), getattr(exc, "name", None)
+    if not isinstance(exc, AttributeError) or obj is None or not isinstance(name, str):
+        return []
+    try:
+        attributes = [a for a in dir(obj) if isinstance(a, str) and not a.startswith("_")]
+    except Exception:  # a user object's __dir__ may raise anything
+        return []
+    close = difflib.get_close_matches(name, attributes, n=3, cutoff=0.6)
+    if not close:
+        return []
+    what = f"module {obj.__name__}" if isinstance(obj, type(sys)) else type(obj).__name__
+    listed = ", ".join(f"`{c}`" for c in close)
+    return [f"attribute `{name}` of {what}: not there (attributes close to it: {listed})"]
+
+
 # --- the errors of a kernel -------------------------------------------------------------
 
 
@@ -306,7 +325,7 @@ class ErrorLog:
             type_name=type(exc).__name__,
             message=exception_text(exc, self.cell_of),
             frames=tuple(frames),
-            names=tuple(describe_names(code, self.shell.user_ns)),
+            names=(*describe_names(code, self.shell.user_ns), *attribute_hint(exc)),
         )
 
 

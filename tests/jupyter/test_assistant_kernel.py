@@ -289,3 +289,24 @@ def test_fix_a_misspelt_builtin(kernel: Kernel, bodies: list[dict[str, Any]]) ->
     assert code == "print(hits + 1)"
     run = kernel.run(code)
     assert run.status == "ok" and run.stdout == "31\n"
+
+
+@pytest.mark.parametrize(
+    ("broken", "fixed", "printed"),
+    [
+        ("print(sales.amout.sum())", "print(sales.amount.sum())", "30.5\n"),  # a column
+        (
+            "import math\nprint(math.sqrtt(hits + 19))",
+            "import math\nprint(math.sqrt(hits + 19))",
+            "7.0\n",
+        ),
+    ],
+)
+def test_fix_a_misspelt_attribute(
+    kernel: Kernel, bodies: list[dict[str, Any]], broken: str, fixed: str, printed: str
+) -> None:
+    _, code = _fix_round(kernel, bodies, broken)
+    assert "attributes close to it:" in _last_user(bodies[0])
+    assert code == fixed
+    run = kernel.run(code)
+    assert run.status == "ok" and run.stdout == printed

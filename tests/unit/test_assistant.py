@@ -228,3 +228,17 @@ def test_help_names_the_assistant() -> None:
     assert "{In[3]} {Out[3]} {Err[3]}" in text and "{_}" in text
     assert CELL_PARSER.parse_line("-f code").format == "code"
     assert CELL_PARSER.parse_line("--code").code is True
+
+
+def test_attribute_hint() -> None:
+    from jupyter_azure_ai.jupyter.fix import attribute_hint
+
+    df = pd.DataFrame({"amount": [1]})
+    try:
+        df.amout  # noqa: B018
+    except AttributeError as exc:
+        assert attribute_hint(exc) == [
+            "attribute `amout` of DataFrame: not there (attributes close to it: `amount`)"
+        ]
+    assert attribute_hint(AttributeError("made by hand")) == []
+    assert attribute_hint(KeyError("amout")) == []
