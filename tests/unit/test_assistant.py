@@ -238,7 +238,7 @@ def test_attribute_hint() -> None:
         df.amout  # noqa: B018
     except AttributeError as exc:
         assert attribute_hint(exc) == [
-            "attribute `amout` of DataFrame: not there (attributes close to it: `amount`)"
+            "attribute `amout` of DataFrame: not there (attributes close to it: `amount`, `count`)"
         ]
     assert attribute_hint(AttributeError("made by hand")) == []
     assert attribute_hint(KeyError("amout")) == []
