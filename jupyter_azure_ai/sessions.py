@@ -3,10 +3,11 @@
 Every ``AzureAgentClient`` conversation (so every ``azure_query``, ``%%azure`` cell and
 chat panel) is appended to ``<data dir>/sessions/<session_id>.jsonl``, one JSON object
 per line, a line as each message completes: a killed process loses at most the message
-in flight. The data dir is ``JUPYTER_AZURE_AI_DATA_DIR`` when set, else platformdirs'
-user data dir (``$XDG_DATA_HOME/jupyter-azure-ai`` on Linux). The folder is made
-``0700`` and each file ``0600``; nothing of the options is written (no endpoint key,
-secret or token), and the client's secrets are scrubbed from every line besides.
+in flight (a prompt's line goes out on a background thread as its request is sent).
+The data dir is ``JUPYTER_AZURE_AI_DATA_DIR`` when set, else platformdirs' user data
+dir (``$XDG_DATA_HOME/jupyter-azure-ai`` on Linux). The folder is made ``0700`` and each
+file ``0600``; nothing of the options is written (no endpoint key, secret or token), and
+the client's secrets are scrubbed from every line besides.
 
 A line is a record::
 
@@ -603,7 +604,10 @@ def fork_session(session_id: str) -> ForkSessionResult:
     saved = load_session(session_id)
     new_id = str(uuid.uuid4())
     writer = SessionWriter(new_id, saved.cwd or directory_key(None), forked_from=saved.session_id)
-    writer.copy(saved.records)
+    try:
+        writer.copy(saved.records)
+    finally:
+        writer.close()
     return ForkSessionResult(new_id)
 
 
