@@ -475,7 +475,10 @@ class AzureMagics(Magics, AzureSettings):
             options = self.options()
         except ConfigurationError as exc:
             raise describe(exc) from None
-        client = get_runtime().resume(options, saved)
+        try:
+            client = get_runtime().resume(options, saved)
+        except RuntimeError as exc:
+            raise MagicError("session", str(exc)) from None
         count = len(exchanges(saved.history))
         plural = "s" if count != 1 else ""
         status = f"resumed session {found[:8]} ({count} earlier exchange{plural})"

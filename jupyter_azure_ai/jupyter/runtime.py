@@ -136,8 +136,10 @@ class Runtime:
         return out, self.submit(run())
 
     def resume(self, options: AzureOpenAIOptions, saved: SavedSession) -> AzureAgentClient:
-        """Carry on with ``saved`` in the shared client (its conversation is replaced; on
-        the loop thread, after any question under way)."""
+        """Carry on with ``saved`` in the shared client (its conversation is replaced, on
+        the loop thread). ``RuntimeError`` while a question is being answered."""
+        if self._busy is not None and self._busy.locked():
+            raise RuntimeError("an answer is on its way: wait for it (or stop it), then resume")
         client = self.client_for(options)
 
         async def adopt() -> None:

@@ -183,6 +183,19 @@ def test_panels_show_the_resumed_conversation(
     assert "(turn 3 of this conversation)" in deltas(before.until_done())
     assert prompts(session_id)[-1] == "And about juice?"
 
+    # while an answer streams, resume refuses in one line (it would swap the conversation)
+    slow = Panel(k, "_w = jupyter_azure_ai.chat(model='fault-slow')")
+    slow.send({"type": "ask", "text": "Write 300 words about patience"})
+    while True:
+        msg = k.kc.get_iopub_msg(timeout=30)
+        data = msg["content"].get("data", {}) if msg["msg_type"] == "comm_msg" else {}
+        if msg["content"].get("comm_id") == slow.comm_id and data.get("method") == "custom":
+            break  # the first delta: the answer is under way
+    refused = k.run(f"%azure resume {session_id}")
+    assert refused.error is not None and "an answer is on its way" in refused.error["evalue"]
+    slow.send({"type": "stop"})
+    slow.until_done()
+
 
 def test_resume_errors_are_one_line(
     emulator: Emulator, data_dir: Path, kernels: list[Kernel]
