@@ -112,7 +112,8 @@ LINE_COMMANDS = {
     "history": "the conversation so far",
     "reset": "start a new conversation (and a new saved session)",
     "sessions [all]": "saved conversations of this folder (all: of every folder)",
-    "resume [ID]": "carry on with a saved conversation (without ID: this folder's latest)",
+    "resume [ID] [--fork]": "carry on with a saved conversation (this folder's latest;"
+    " --fork: as a new one)",
     "fix [N] [-m MODEL]": "explain the last error (or cell N's); the corrected cell goes below",
 }
 
@@ -461,8 +462,10 @@ class AzureMagics(Magics, AzureSettings):
         from ..sessions import load_session, most_recent_session
         from .runtime import get_runtime
 
-        if len(words) > 1:
-            raise UsageError("usage: %azure resume [ID]")
+        fork = "--fork" in words
+        words = [w for w in words if w != "--fork"]
+        if len(words) > 1 or any(w.startswith("-") for w in words):
+            raise UsageError("usage: %azure resume [ID] [--fork]")
         try:
             found = _find_session(words[0]) if words else most_recent_session(os.getcwd())
             if found is None:
@@ -476,12 +479,14 @@ class AzureMagics(Magics, AzureSettings):
         except ConfigurationError as exc:
             raise describe(exc) from None
         try:
-            client = get_runtime().resume(options, saved)
+            client = get_runtime().resume(options, saved, fork=fork)
         except RuntimeError as exc:
             raise MagicError("session", str(exc)) from None
         count = len(exchanges(saved.history))
         plural = "s" if count != 1 else ""
         status = f"resumed session {found[:8]} ({count} earlier exchange{plural})"
+        if fork:
+            status += f" as a fork, session {client.session_id[:8]}"
         _show_in_panels(client, status)
         print(status)
         self._cmd_history([])

@@ -135,9 +135,12 @@ class Runtime:
 
         return out, self.submit(run())
 
-    def resume(self, options: AzureOpenAIOptions, saved: SavedSession) -> AzureAgentClient:
+    def resume(
+        self, options: AzureOpenAIOptions, saved: SavedSession, *, fork: bool = False
+    ) -> AzureAgentClient:
         """Carry on with ``saved`` in the shared client (its conversation is replaced, on
-        the loop thread). ``RuntimeError`` while a question is being answered."""
+        the loop thread; ``fork``: under a new session id). ``RuntimeError`` while a
+        question is being answered."""
         if self._busy is not None and self._busy.locked():
             raise RuntimeError("an answer is on its way: wait for it (or stop it), then resume")
         client = self.client_for(options)
@@ -146,7 +149,7 @@ class Runtime:
             if self._busy is None:
                 self._busy = asyncio.Lock()
             async with self._busy:
-                client._resume_saved(saved)
+                client._resume_saved(saved, fork=fork)
 
         self.call(adopt())
         return client

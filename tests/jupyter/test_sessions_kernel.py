@@ -197,6 +197,22 @@ def test_panels_show_the_resumed_conversation(
     slow.until_done()
 
 
+def test_resume_fork_leaves_the_saved_one_as_it_was(
+    emulator: Emulator, data_dir: Path, kernels: list[Kernel]
+) -> None:
+    session_id = sdk_conversation(emulator, "Tell me about tea")
+    saved = data_dir / "sessions" / f"{session_id}.jsonl"
+    before = saved.read_bytes()
+    k = start(kernels, emulator, data_dir)
+    run = k.run(f"%azure resume {session_id[:8]} --fork")
+    assert run.status == "ok", run.error
+    forked = session_of(k)
+    assert forked != session_id and f"as a fork, session {forked[:8]}" in run.stdout
+    assert "(turn 2 of this conversation)" in ask(k, "And about coffee?")
+    assert saved.read_bytes() == before
+    assert prompts(forked) == ["Tell me about tea", "And about coffee?"]
+
+
 def test_resume_errors_are_one_line(
     emulator: Emulator, data_dir: Path, kernels: list[Kernel]
 ) -> None:
@@ -212,3 +228,5 @@ def test_resume_errors_are_one_line(
         assert run.error is not None and said in run.error["evalue"]
         assert "\n" not in run.error["evalue"]
     assert "%azure resume" in k.run("%azure --help").stdout
+    typo = k.run("%azure resume --frok")
+    assert typo.status == "error" and "usage: %azure resume [ID] [--fork]" in typo.stderr
