@@ -230,3 +230,15 @@ def test_resume_errors_are_one_line(
     assert "%azure resume" in k.run("%azure --help").stdout
     typo = k.run("%azure resume --frok")
     assert typo.status == "error" and "usage: %azure resume [ID] [--fork]" in typo.stderr
+
+
+def test_the_listing_shows_prompts_as_inert_text(
+    emulator: Emulator, data_dir: Path, kernels: list[Kernel]
+) -> None:
+    hostile = '<img src=x onerror="alert(1)"> \x1b[31mred\x1b[0m'
+    sdk_conversation(emulator, hostile)
+    k = start(kernels, emulator, data_dir)
+    listing = shown(k.run("%azure sessions"))
+    assert "<img" not in listing["html"] and "&lt;img src=x" in listing["html"]
+    assert "\x1b" not in listing["html"] + listing["plain"]
+    assert "␛[31mred" in listing["plain"]
