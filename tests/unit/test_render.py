@@ -559,3 +559,15 @@ def _timed(text: str) -> float:
     started = time.perf_counter()
     render_markdown(text)
     return time.perf_counter() - started
+
+
+def test_tables_show_outside_text_as_text() -> None:
+    rows = [["1a2b", "<b>bold</b> & \x1b[2J\nnext line", "2"]]
+    html = render.table_html(["id", "first prompt", "turns"], rows)
+    assert "<b>" not in html and "&lt;b&gt;bold&lt;/b&gt; &amp; ␛[2J next line" in html
+    plain = render.table_plain(["id", "first prompt", "turns"], rows)
+    cell = "<b>bold</b> & ␛[2J next line"  # one line, the escape visible
+    assert plain.splitlines() == [
+        "id    " + "first prompt".ljust(len(cell)) + "  turns",
+        f"1a2b  {cell}  2",
+    ]
