@@ -16,6 +16,10 @@ from .errors import (
     APIStatusError,
     AuthenticationError,
     AzureOpenAIError,
+    BatchAPIUnavailableError,
+    BatchQuotaError,
+    BatchRowError,
+    BatchValidationError,
     CLIConnectionError,
     ConfigurationError,
     ContentFilterError,
@@ -51,6 +55,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
+    from .batch import BatchJob, list_batches, submit_batch
     from .client import AzureAgentClient
     from .mapping import MapItem, azure_map, clear_cache, map_rows
     from .query import azure_query
@@ -59,6 +64,9 @@ if TYPE_CHECKING:
 #: Public names whose modules import httpx/anyio: loaded on first access.
 _LAZY = {
     "AzureAgentClient": "client",
+    "BatchJob": "batch",
+    "list_batches": "batch",
+    "submit_batch": "batch",
     "MapItem": "mapping",
     "azure_map": "mapping",
     "clear_cache": "mapping",
@@ -108,6 +116,11 @@ __all__ = [
     "AzureAgentClient",
     "AzureOpenAIError",
     "AzureOpenAIOptions",
+    "BatchAPIUnavailableError",
+    "BatchJob",
+    "BatchQuotaError",
+    "BatchRowError",
+    "BatchValidationError",
     "CLIConnectionError",
     "CanUseTool",
     "ConfigurationError",
@@ -148,6 +161,8 @@ __all__ = [
     "chat",
     "clear_cache",
     "create_sdk_mcp_server",
+    "list_batches",
     "map_rows",
+    "submit_batch",
     "tool",
 ]

@@ -14,6 +14,11 @@ EXPECTED = [
     "AzureAgentClient",
     "AzureOpenAIError",
     "AzureOpenAIOptions",
+    "BatchAPIUnavailableError",
+    "BatchJob",
+    "BatchQuotaError",
+    "BatchRowError",
+    "BatchValidationError",
     "CLIConnectionError",
     "CanUseTool",
     "ConfigurationError",
@@ -54,7 +59,9 @@ EXPECTED = [
     "chat",
     "clear_cache",
     "create_sdk_mcp_server",
+    "list_batches",
     "map_rows",
+    "submit_batch",
     "tool",
 ]
 
