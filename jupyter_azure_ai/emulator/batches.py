@@ -130,7 +130,7 @@ from starlette.routing import Route
 
 from . import batch_lines
 from .batch_lines import Parsed
-from .files import MAX_FILE_BYTES, FileError, FileStore, not_found, read_upload
+from .files import MAX_FILE_BYTES, FileError, FileStore, first_bad_line, not_found, read_upload
 
 DEFAULT_PHASE_S = 0.25
 PHASE_ENV = "JUPYTER_AZURE_AI_EMULATOR_BATCH_PHASE_S"
@@ -341,8 +341,11 @@ class Batch:
             (good if status == 200 else bad).append(
                 _line_bytes(batch_lines.output_line(line.custom_id, status, body))
             )
-        random.Random(self.id).shuffle(good)
-        return b"".join(good), b"".join(bad)
+        shuffled = good[:]
+        random.Random(self.id).shuffle(shuffled)
+        if shuffled == good:  # never the input order: clients must match on custom_id
+            shuffled = good[1:] + good[:1]
+        return b"".join(shuffled), b"".join(bad)
 
 
 def _line_bytes(item: dict[str, Any]) -> bytes:
@@ -447,8 +450,11 @@ class BatchApi:
                 400, "invalidPayload", f"The multipart body is invalid: {exc}"
             ) from None
         pending = 0.0 if v1 else self.phase_s
+        bad_line = await asyncio.to_thread(first_bad_line, data) if purpose == "batch" else None
         with self._lock:
-            stored = self.files.add_upload(purpose, filename, data, seconds, has_expiry, pending)
+            stored = self.files.add_upload(
+                purpose, filename, data, seconds, has_expiry, pending, bad_line
+            )
             body = stored.wire(time.time())
         if v1:
             return JSONResponse(body)

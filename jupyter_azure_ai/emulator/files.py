@@ -148,7 +148,10 @@ class FileStore:
         expiry_s: int | None,
         has_expiry: bool,
         pending_s: float,
+        bad_line: int | None,
     ) -> StoredFile:
+        """Store an upload (``bad_line``: ``first_bad_line`` of a batch file), or FileError
+        past the resource's file limit."""
         if purpose == "batch":
             batch_files = [f for f in self.files.values() if f.purpose == "batch"]
             plain = [f for f in batch_files if f.id not in self.with_expiry]
@@ -171,7 +174,7 @@ class FileStore:
             created_at=now,
             ready_at=now + pending_s,
             expires_at=int(now) + expiry_s if expiry_s is not None else None,
-            bad_line=first_bad_line(data) if purpose == "batch" else None,
+            bad_line=bad_line,
         )
         self.files[stored.id] = stored
         if has_expiry:

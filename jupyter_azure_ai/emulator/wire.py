@@ -88,7 +88,8 @@ class Answer:
     def __init__(self, body: dict[str, Any], model: str, reply: Reply, fault: str | None):
         self.model = model
         self.fault = fault
-        self.id = "chatcmpl-" + "".join(secrets.choice(_ALNUM) for _ in range(29))
+        # one urandom call, not 29 secrets.choice calls: half the cost of a batch row
+        self.id = "chatcmpl-" + "".join(_ALNUM[b % 62] for b in secrets.token_bytes(29))
         self.created = int(time.time())
         self.fingerprint = "fp_" + hashlib.sha256(model.encode()).hexdigest()[:10]
         self.pieces = reply.pieces

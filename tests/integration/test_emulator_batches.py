@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import ssl
 import time
 from collections.abc import Iterator
@@ -183,6 +184,7 @@ def by_id(lines: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def test_lifecycle_answers_like_chat(api: Api, emu: Emulator) -> None:
+    emu.batch_phase_s = 0.4  # long enough for the polls to see every phase under load
     prompts = [
         "What is the capital of France?",
         "Sentiment of: I love it, great and fast",
@@ -406,7 +408,8 @@ def test_token_limit_fail_fast_on_create(api: Api) -> None:
     assert api.wait(api.create(file_id)["id"])["status"] == "completed"
 
 
-def test_doc_variants(api: Api) -> None:
+def test_doc_variants(api: Api, emu: Emulator) -> None:
+    emu.batch_phase_s = 0.4
     batch = api.create(
         api.upload(jsonl(rows(2, "fault-batch-capital-status+iso-times+empty-ids")))["id"]
     )
@@ -414,9 +417,10 @@ def test_doc_variants(api: Api) -> None:
     assert (
         batch["output_file_id"] == "" and batch["error_file_id"] == "" and batch["endpoint"] is None
     )
-    created = datetime.fromisoformat(batch["created_at"])
-    assert created.tzinfo is not None and batch["created_at"].endswith("+00:00")
-    assert len(batch["created_at"].split(".")[1]) == len("2491382+00:00")
+    # seven fractional digits, as in the docs: Python 3.10's fromisoformat refuses them
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}\+00:00", batch["created_at"])
+    created = datetime.fromisoformat(batch["created_at"][:26] + "+00:00")
+    assert abs(created.timestamp() - time.time()) < 5
     seen: list[str] = []
     done = api.wait(batch["id"], seen)
     assert seen == ["Validating", "InProgress", "Finalizing", "Completed"]
