@@ -161,6 +161,7 @@ class BatchJob:
         self._retry_at: dict[int, float] = {}  # part -> when to create it again
         self._counts: dict[int, tuple[int, int, int]] = {}  # part -> (total, completed, failed)
         self._validation: dict[int, BatchInfo] = {}  # parts that failed validation
+        self._last = BatchStatus(self.last_status, rec.rows, 0, 0)
 
     # --- what it is ------------------------------------------------------------------
 
@@ -314,9 +315,7 @@ class BatchJob:
 
     # --- waiting ---------------------------------------------------------------------
 
-    def wait(
-        self, progress: bool = True, *, on_status: Callable[[BatchStatus], None] | None = None
-    ) -> BatchStatus:
+    def wait(self, progress: bool = True) -> BatchStatus:
         """Poll until every job is final; return the last status.
 
         ``progress``: a tqdm bar of requests done. Polls at most once a minute against a
@@ -325,27 +324,29 @@ class BatchJob:
         when a job failed validation (each failing line named) and ``BatchQuotaError``
         when the enqueued-token quota stayed full.
         """
-        interval = poll_seconds(self._options.endpoint, self._limits)
         bar = _progress_bar(progress)
-        status = BatchStatus(self.last_status, self.rows, 0, 0)
         try:
-            while True:
-                status = _run(self._refresh())
-                if bar is not None:
-                    _update(bar, status)
-                if on_status is not None:
-                    on_status(status)
-                if status.done and not self._retry_at:
-                    break
-                _sleep(interval)
+            return self.follow(None if bar is None else lambda status: _update(bar, status))
         except KeyboardInterrupt:
             print(self.detached_note(), file=sys.stderr)
-            return status
+            return self._last
         finally:
             if bar is not None:
                 bar.close()
+
+    def follow(self, on_status: Callable[[BatchStatus], None] | None = None) -> BatchStatus:
+        """``wait`` without the bar: ``on_status`` sees each poll's status (the magic's
+        display); Ctrl-C is left to the caller (``KeyboardInterrupt``)."""
+        interval = poll_seconds(self._options.endpoint, self._limits)
+        while True:
+            self._last = _run(self._refresh())
+            if on_status is not None:
+                on_status(self._last)
+            if self._last.done and not self._retry_at:
+                break
+            _sleep(interval)
         self._raise_validation()
-        return status
+        return self._last
 
     def detached_note(self) -> str:
         return (

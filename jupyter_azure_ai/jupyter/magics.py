@@ -25,6 +25,8 @@ from ..errors import ConfigurationError
 from ..options import AzureOpenAIOptions
 from ..types import ResultMessage
 from ..view import Finished, LeftOut, MessageView, exchanges
+from .batch_magic import USAGE as BATCH_USAGE
+from .batch_magic import add_arguments as add_batch_arguments
 from .context import interpolate
 from .display import STRUCTURED_ERRORS, AnswerOutput, footer, show_footer, show_structured
 from .error_line import SHOWN_AS_ONE_LINE, MagicError, describe
@@ -67,6 +69,7 @@ def _cell_parser() -> _CellParser:
     add("--mcp", action="append", default=[], metavar="NAME", help="offer a configured MCP server")
     add("--schema", metavar="NAME", help="answer as JSON following NAME (a class or schema dict)")
     add_over_arguments(parser)
+    add_batch_arguments(parser)
     return parser
 
 
@@ -78,6 +81,7 @@ LINE_COMMANDS = {
     "status": "endpoint, deployment, token validity (never the token)",
     "history": "the conversation so far",
     "reset": "start a new conversation",
+    "batch list|status ID|results ID [--out NAME]|cancel ID": "Batch API jobs (--batch-api)",
 }
 
 
@@ -321,6 +325,18 @@ class AzureMagics(Magics, AzureSettings):
             turns.append(("You", exchange.prompt))
             turns.append((exchange.model or "assistant", exchange.text))
         display({"text/html": history_html(turns), "text/plain": history_plain(turns)}, raw=True)
+
+    def _cmd_batch(self, words: list[str]) -> None:
+        """``%azure batch list|status ID|results ID [--out NAME]|cancel ID``."""
+        from .batch_magic import run_line
+
+        if not words:
+            raise UsageError(f"usage: {BATCH_USAGE}")
+        try:
+            options = self.options()
+        except ConfigurationError as exc:
+            raise describe(exc) from None
+        run_line(self.shell, options, words)
 
     def _cmd_reset(self, _: list[str]) -> None:
         client = _shared_client()

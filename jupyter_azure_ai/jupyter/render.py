@@ -384,6 +384,27 @@ def preformatted_html(text: str) -> str:
     return f'<div class="{IGNORE_MATH}"><pre>{text_html(text)}</pre></div>\n'
 
 
+def table_html(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A table of outside text (``%azure batch list``): every cell escaped, one line."""
+    head = "".join(f"<th>{text_html(one_line(c))}</th>" for c in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{text_html(one_line(v))}</td>" for v in row) + "</tr>"
+        for row in rows
+    )
+    return (
+        f'<div class="{IGNORE_MATH}"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>\n"
+    )
+
+
+def table_plain(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """The same table as aligned ``text/plain`` columns."""
+    cells = [[one_line(c) for c in columns], *[[one_line(v) for v in row] for row in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    return "\n".join("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
+                     for r in cells)  # fmt: skip
+
+
 def history_html(turns: Sequence[tuple[str, str]]) -> str:
     """``%azure history``: (speaker, Markdown) pairs; both are outside text."""
     if not turns:
@@ -417,6 +438,8 @@ __all__ = [
     "plain_text",
     "preformatted_html",
     "render_markdown",
+    "table_html",
+    "table_plain",
     "text_html",
     "tool_html",
     "tool_plain",
