@@ -243,6 +243,37 @@ def test_lifecycle_answers_like_chat(api: Api, emu: Emulator) -> None:
     assert gone.status_code == 404 and gone.json()["error"]["code"] == "notFound"
 
 
+def test_request_counts_grow_while_in_progress(classic: Api, emu: Emulator) -> None:
+    emu.batch_phase_s = 0.5
+    batch = classic.create(classic.upload(jsonl(rows(50)))["id"])
+    counts: list[int] = []
+    while (now := classic.get(batch["id"]))["status"] in ("validating", "in_progress"):
+        if now["status"] == "in_progress":
+            counts.append(now["request_counts"]["completed"])
+        time.sleep(0.03)
+    assert counts == sorted(counts) and len(set(counts)) >= 3 and counts[-1] < 50
+    assert now["request_counts"]["completed"] == 50
+
+
+def test_batch_file_limit(classic: Api) -> None:
+    data = jsonl(rows(1))
+    for _ in range(500):
+        classic.upload(data)
+    refused = classic.request(
+        "POST", "/files", data={"purpose": "batch"}, files={"file": ("r.jsonl", data)}
+    )
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "quotaExceeded"
+    with_expiry = {
+        "expires_after[seconds]": "1209600",
+        "expires_after[anchor]": "created_at",
+    }
+    assert classic.upload(data, **with_expiry)["expires_at"] is not None  # up to 10,000
+    other = classic.request(
+        "POST", "/files", data={"purpose": "assistants"}, files={"file": ("a.txt", b"x")}
+    )
+    assert other.status_code == 201  # the cap is on batch files only
+
+
 def test_classic_upload_is_201_with_location_then_processed(classic: Api) -> None:
     reply = classic.request(
         "POST", "/files", data={"purpose": "batch"}, files={"file": ("r.jsonl", jsonl(rows(1)))}
