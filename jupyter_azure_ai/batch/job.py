@@ -590,7 +590,7 @@ async def _submit(
                     uploaded = await service.upload(part.file, name)
                 finally:
                     part.close()
-                await _processed(service, uploaded, job)
+                await _processed(service, uploaded)
                 metadata = {"jupyter_azure_ai": group, "part": str(n), "first_row": str(part.first)}
                 info = await service.create(uploaded.id, metadata)
                 if not rec.id:
@@ -618,7 +618,7 @@ async def _submit(
         raise TemplateError(f"no row could be filled into the template{why}; nothing was sent")
 
 
-async def _processed(service: BatchService, uploaded: FileInfo, job: BatchJob) -> FileInfo:
+async def _processed(service: BatchService, uploaded: FileInfo) -> FileInfo:
     """Wait until the service has processed an uploaded file (``error``: it refused it)."""
     info = uploaded
     local = _loopback(service.endpoint)

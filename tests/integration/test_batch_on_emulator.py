@@ -30,6 +30,7 @@ from jupyter_azure_ai import (
 from jupyter_azure_ai._internal.auth import clear_token_cache
 from jupyter_azure_ai.batch import BatchLimits
 from jupyter_azure_ai.batch import record as records
+from jupyter_azure_ai.batch.job import _processed
 from jupyter_azure_ai.batch.service import BatchService
 from jupyter_azure_ai.emulator import Emulator
 from jupyter_azure_ai.templates import TemplateError
@@ -236,17 +237,18 @@ def test_bad_lines_and_mixed_models_name_their_line(
         async with BatchService(o) as service:
             with path.open("rb") as f:
                 uploaded = await service.upload(f, "mine.jsonl")
-            for _ in range(200):  # until the service has processed it
-                if (await service.file(uploaded.id)).done:
-                    break
-                await anyio.sleep(0.05)
-            if (await service.file(uploaded.id)).status == "error":
+            try:
+                await _processed(service, uploaded)
+            except BatchValidationError as exc:  # the file itself was refused
+                refused.append(exc)
                 return ""
             return (await service.create(uploaded.id, {})).id
 
+    refused: list[BatchValidationError] = []
     batch_id = anyio.run(create)
-    if not batch_id:  # the file itself was refused (bad JSON on the classic path)
-        assert code == "invalid_json_line"
+    if refused:  # a line that is not JSON: the classic path refuses the file at upload
+        assert code == "invalid_json_line" and "valid json" in str(refused[0]).lower()
+        assert str(refused[0]).startswith("The batch input file failed validation")
         return
     job = BatchJob.attach(batch_id, o, limits=FAST)
     with pytest.raises(BatchValidationError) as caught:
