@@ -15,6 +15,8 @@ refused exactly as chat does: 401 missing/invalid key, 401 ``Invalid JWT.``)::
     DELETE /openai/files/{id}                {"object":"file","deleted":true,"id":...}
     POST   /openai/batches                   {"input_file_id","endpoint","completion_window":"24h"}
     GET    /openai/batches[?limit=&after=]   newest first, {"data","first_id","last_id","has_more"}
+           (preview: $filter=created_at gt <unix> and status eq 'Completed' — gt/ge/lt/le,
+           status compared ignoring case and "_"; $orderby=created_at asc|desc)
     GET    /openai/batches/{id}
     POST   /openai/batches/{id}/cancel
     v1 (no api-version): the same under /openai/v1/files and /openai/v1/batches.
@@ -116,6 +118,7 @@ import asyncio
 import json
 import math
 import random
+import re
 import threading
 import time
 import uuid
@@ -571,6 +574,14 @@ class BatchApi:
             raise FileError(400, "invalidPayload", f"'limit' must be between 1 and {_MAX_LIST}.")
         with self._lock:
             ordered = list(reversed(self.batches.values()))
+        order = request.query_params.get("$orderby", "created_at desc").strip().lower()
+        if order not in ("created_at desc", "created_at asc", "created_at"):
+            raise FileError(400, "invalidPayload", f"Unsupported $orderby {order!r}.")
+        if order != "created_at desc":
+            ordered.reverse()
+        keep = _filter(request.query_params.get("$filter", ""))
+        now = time.time()
+        ordered = [b for b in ordered if all(test(b, b.snapshot(now)) for test in keep)]
         after = request.query_params.get("after")
         if after:
             ids = [b.id for b in ordered]
@@ -601,6 +612,41 @@ class BatchApi:
                     409, "conflict", f"Cannot cancel a batch with status '{snap.status}'."
                 )
         return JSONResponse(await self.view(batch))
+
+
+_CLAUSE = re.compile(
+    r"(?:created_at\s+(gt|ge|lt|le)\s+(\d+)|status\s+eq\s+'(\w+)')\Z", re.IGNORECASE
+)
+_COMPARE: dict[str, Callable[[float, int], bool]] = {
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+}
+
+
+def _filter(text: str) -> list[Callable[[Batch, Snapshot], bool]]:
+    """The preview ``$filter`` (``created_at gt <unix> and status eq 'Completed'``) as tests;
+    FileError for any other clause."""
+    tests: list[Callable[[Batch, Snapshot], bool]] = []
+    clauses = re.split(r"\s+and\s+", text.strip(), flags=re.IGNORECASE) if text.strip() else []
+    for clause in clauses:
+        match = _CLAUSE.match(clause.strip())
+        if match is None:
+            raise FileError(400, "invalidPayload", f"Unsupported $filter clause {clause!r}.")
+        op, number, status = match.groups()
+        tests.append(_status_is(status) if status is not None else _created(op, int(number)))
+    return tests
+
+
+def _status_is(status: str) -> Callable[[Batch, Snapshot], bool]:
+    wanted = status.lower().replace("_", "")  # 'Completed', 'InProgress', 'in_progress'
+    return lambda batch, snap: snap.status.replace("_", "") == wanted
+
+
+def _created(op: str, bound: int) -> Callable[[Batch, Snapshot], bool]:
+    compare = _COMPARE[op.lower()]
+    return lambda batch, snap: compare(int(batch.created), bound)
 
 
 def _endpoint(

@@ -606,6 +606,29 @@ def test_list_pagination(classic: Api) -> None:
     assert classic.request("GET", "/batches", params={"limit": "0"}).status_code == 400
 
 
+def test_list_preview_filter_and_order(classic: Api) -> None:
+    file_id = classic.upload(jsonl(rows(1)))["id"]
+    finished = classic.wait(classic.create(file_id)["id"])
+    running = classic.create(classic.upload(jsonl(rows(2, "fault-batch-stall")))["id"])
+    while classic.get(running["id"])["status"] == "validating":
+        time.sleep(0.02)
+
+    def listed(**params: str) -> list[str]:
+        reply = classic.request("GET", "/batches", params=params)
+        assert reply.status_code == 200, reply.text
+        return [b["id"] for b in reply.json()["data"]]
+
+    assert listed(**{"$filter": "status eq 'Completed'"}) == [finished["id"]]
+    assert listed(**{"$filter": "status eq 'InProgress'"}) == [running["id"]]
+    since = f"created_at ge {finished['created_at']} and status eq 'completed'"
+    assert listed(**{"$filter": since}) == [finished["id"]]
+    assert listed(**{"$filter": f"created_at gt {running['created_at'] + 10}"}) == []
+    assert listed(**{"$orderby": "created_at asc"}) == [finished["id"], running["id"]]
+    assert listed() == [running["id"], finished["id"]]
+    bad = classic.request("GET", "/batches", params={"$filter": "model eq 'x'"})
+    assert bad.status_code == 400 and "Unsupported $filter" in bad.json()["error"]["message"]
+
+
 def test_phase_setting_and_environment(monkeypatch: pytest.MonkeyPatch, emu: Emulator) -> None:
     with pytest.raises(ValueError, match="batch_phase_s"):
         emu.batch_phase_s = 0
