@@ -52,7 +52,8 @@ def _show(text: str, display_id: str | None = None, update: bool = False) -> Non
 
 
 class StatusLine:
-    """One display showing the jobs' status, throttled; ``finish`` shows the last exactly."""
+    """One display showing the jobs' status: updated when it changes, at most every
+    ``STATUS_INTERVAL_S`` (``force``: now, for the final status)."""
 
     def __init__(self, job: Any) -> None:
         import uuid
@@ -72,7 +73,7 @@ class StatusLine:
         text = self.text(status)
         now = time.monotonic()
         changed = text.split(" · ")[:-1] != self.shown.split(" · ")[:-1]
-        if not force and (not changed or now - self.at < STATUS_INTERVAL_S):
+        if not changed or (not force and now - self.at < STATUS_INTERVAL_S):
             return
         _show(text, self.id, update=bool(self.shown))
         self.shown, self.at = text, now
