@@ -28,7 +28,9 @@ fine-tune-results, assistants, assistants_output, batch. 400 (authoring error bo
 ``{"error":{"code":"invalidPayload",...}}``) for a missing file part, a bad purpose, a file over
 200 MB, or an ``expires_after`` outside 1209600-2592000 s (``expires_after[seconds]`` and
 ``expires_after.seconds`` are both accepted); 400 ``quotaExceeded`` past 500 batch files (10,000
-with expiry). Unknown ids: 404 ``{"error":{"code":"notFound",...}}``.
+with expiry). Unknown ids: 404 ``{"error":{"code":"notFound",...}}``. A batch may be created
+from a file still ``pending``. Not emulated: the 30 uploads/s limit, ``/openai/uploads``,
+blob input. ``emu.batch_file(id)`` returns a file's bytes to a test without a request.
 
 Time scale: a batch moves through its phases by the clock, evaluated when it is read (no
 background task). Each phase lasts ``batch_phase_s`` seconds: validating (1 phase) →
@@ -90,7 +92,9 @@ combine with ``+``: ``fault-batch-partial+iso-times``), or by the create body's
                         "token_limit_exceeded", "message": "... token_limit_exceeded ..."}}
                         (body UNCONFIRMED); with *n the (n+1)-th create is accepted
     capital-status      status as "Validating", "InProgress", "Finalizing", "Completed",
-                        "Failed", "Cancelling", "Cancelled", "Expired"
+                        "Failed", "Cancelling", "Cancelled", "Expired" (the docs show only
+                        "Validating" and 'Completed'; "InProgress" is a guess: compare
+                        statuses ignoring case and "_")
     iso-times           every *_at of the batch as an ISO-8601 string
                         ("2024-07-19T17:13:57.2491382+00:00", 7 fractional digits) or null
     empty-ids           "" instead of null for absent output_file_id / error_file_id, and
