@@ -184,7 +184,7 @@ def by_id(lines: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def test_lifecycle_answers_like_chat(api: Api, emu: Emulator) -> None:
-    emu.batch_phase_s = 0.4  # long enough for the polls to see every phase under load
+    emu.batch_phase_s = 0.6  # long enough for the polls to see every phase under load
     prompts = [
         "What is the capital of France?",
         "Sentiment of: I love it, great and fast",
@@ -398,12 +398,15 @@ def test_cancel_mid_way_keeps_the_finished_rows(api: Api) -> None:
     assert again.status_code == 200 and again.json()["status"] == "cancelled"
 
 
-def test_cancel_while_validating_and_after_completion(classic: Api) -> None:
+def test_cancel_while_validating_and_after_completion(classic: Api, emu: Emulator) -> None:
+    emu.batch_phase_s = 1.0  # the cancel surely arrives while validating
     batch = classic.create(classic.upload(jsonl(rows(2)))["id"])
     cancelled = classic.request("POST", f"/batches/{batch['id']}/cancel").json()
     assert cancelled["status"] == "cancelling"
     done = classic.wait(batch["id"])
     assert done["status"] == "cancelled" and done["output_file_id"] is None
+    assert done["in_progress_at"] is None
+    emu.batch_phase_s = PHASE_S
     finished = classic.run(rows(1))
     refused = classic.request("POST", f"/batches/{finished['id']}/cancel")
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "conflict"
