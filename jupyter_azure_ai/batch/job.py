@@ -100,6 +100,9 @@ class BatchStatus:
     def __getitem__(self, state: str) -> int:
         return self.states.get(state, 0)
 
+    def __repr__(self) -> str:
+        return f"<BatchStatus {self}>"
+
     def __str__(self) -> str:
         jobs = sum(self.states.values())
         known = [s for s in ORDER if s in self.states]
