@@ -233,6 +233,7 @@ class BatchJob:
             endpoint=records.public_endpoint(options.endpoint),
             deployment=options.settings.batch_deployment,
             rows=info.total,
+            remote=True,
             parts=[
                 PartRecord(
                     info.id or batch_id,
@@ -393,8 +394,20 @@ class BatchJob:
         pricing = settings.pricing
         ended: list[float] = []
         async with BatchService(self._options) as service:
-            for part in rec.parts:
-                info = await service.get(part.batch_id)
+            infos = [await service.get(part.batch_id) for part in rec.parts]
+            if rec.remote:  # attached by id: the row count is the service's
+                rec.rows = sum(
+                    max(info.total, part.lines) for info, part in zip(infos, rec.parts, strict=True)
+                )
+                items = [None] * rec.rows
+                stats.total = rec.rows
+                first = 0
+                for info, part in zip(infos, rec.parts, strict=True):
+                    part.first, part.lines = first, max(info.total, part.lines)
+                    part.last = first + part.lines - 1
+                    first += part.lines
+                records.save(rec)
+            for part, info in zip(rec.parts, infos, strict=True):
                 if info.finished_at is not None:
                     ended.append(info.finished_at)
                 for file_id in (info.output_file_id, info.error_file_id):
@@ -484,7 +497,8 @@ def _progress_bar(progress: bool) -> Any:
 
 
 def _update(bar: Any, status: BatchStatus) -> None:
-    bar.total = status.total
+    if bar.total != status.total:  # known once the service has read the file
+        bar.reset(total=status.total)
     bar.n = status.completed + status.failed
     bar.set_postfix_str(", ".join(f"{n} {s}" for s, n in status.states.items()), refresh=False)
     bar.refresh()

@@ -89,6 +89,7 @@ class Record:
     schema: dict[str, Any] | None = None  # {"name", "schema"}: the output_format as a dict
     indexed: bool = False  # an index pickle is beside the record
     template: str = ""  # the first line of the template (for lists)
+    remote: bool = False  # attached by id, not submitted here: rows are the service's count
     version: int = VERSION
 
     @property

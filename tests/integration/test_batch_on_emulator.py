@@ -328,3 +328,18 @@ def test_record_lists_jobs_and_template_errors_stay_local(emulator: Emulator) ->
     result = job.results()
     assert isinstance(result["error"][0], TemplateError) and result["answer"][1] is not None
     assert [j.id for j in list_batches(o)] == [job.id]
+
+
+def test_a_job_submitted_elsewhere_attaches_by_id(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    df = frame(5)
+    job = submit_batch(df, TEMPLATE, opts(emulator), limits=FAST)
+    monkeypatch.setenv(records.ENV_VAR, str(tmp_path / "another-machine"))
+    assert list_batches(opts(emulator)) == []
+    elsewhere = BatchJob.attach(job.id, opts(emulator), limits=FAST)
+    elsewhere.wait(progress=False)
+    result = elsewhere.results()
+    mapped = map_rows(df, TEMPLATE, opts(emulator), cache=False, progress=False)
+    assert list(result) == list(mapped) and list(result.index) == list(range(5))
+    assert [j.id for j in list_batches(opts(emulator))] == [job.id]

@@ -387,3 +387,36 @@ def test_the_record_is_private_and_holds_no_secret(
     assert again is not None and again.ids == ["batch_1"]
     assert records.load_index(again) == ["a", "b", "c"]
     assert [r.id for r in records.all_records()] == ["batch_1"]
+
+
+async def test_an_upload_redirected_to_another_host_carries_neither_key_nor_token() -> None:
+    def routes(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "contoso.azure-api.net":
+            return httpx.Response(307, headers={"location": "https://elsewhere.example/files"})
+        return httpx.Response(200, json={"id": "file-9", "status": "processed"})
+
+    fake = Service({})
+    fake.routes = {("POST", "/openai/files"): routes, ("POST", "/files"): routes}
+    async with fake.service() as service:
+        info = await service.upload(io.BytesIO(b'{"custom_id":"0"}\n'), "x.jsonl")
+    assert info.id == "file-9"
+    first, second = fake.requests
+    assert first.headers["ocp-apim-subscription-key"] == KEY and "authorization" in first.headers
+    assert second.url.host == "elsewhere.example"
+    assert "ocp-apim-subscription-key" not in second.headers
+    assert "authorization" not in second.headers
+    assert b'{"custom_id":"0"}' in second.content  # the file was sent again, from the start
+
+
+async def test_status_polls_are_retried_like_chat(no_sleep: list[float]) -> None:
+    answers = [
+        httpx.Response(503, json={"error": {"code": "busy", "message": "busy"}}),
+        httpx.Response(429, headers={"retry-after-ms": "250"}, json={"error": {"code": "429"}}),
+        httpx.Response(200, json={"id": "batch_1", "status": "InProgress"}),
+    ]
+    fake = Service({("GET", "/openai/batches/batch_1"): lambda r: answers.pop(0)})
+    http = httpx.AsyncClient(transport=httpx.MockTransport(fake))
+    async with BatchService(options(max_retries=2), http_client=http) as service:
+        info = await service.get("batch_1")
+    assert info.status == "in_progress" and len(fake.requests) == 3
+    assert no_sleep[1] == 0.25  # retry-after-ms honoured
