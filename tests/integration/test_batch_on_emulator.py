@@ -23,6 +23,8 @@ from jupyter_azure_ai import (
     BatchQuotaError,
     BatchRowError,
     BatchValidationError,
+    ContentFilterError,
+    RateLimitError,
     list_batches,
     map_rows,
     submit_batch,
@@ -127,8 +129,14 @@ def test_structured_results_match_map_rows(emulator: Emulator) -> None:
     job = submit_batch(df, TEMPLATE, opts(emulator, max_tokens=200), output_format=Review)
     job.wait(progress=False)
     batch = job.results()
-    mapped = map_rows(df, TEMPLATE, opts(emulator, max_tokens=200), output_format=Review,
-                      cache=False, progress=False)  # fmt: skip
+    mapped = map_rows(
+        df,
+        TEMPLATE,
+        opts(emulator, max_tokens=200),
+        output_format=Review,
+        cache=False,
+        progress=False,
+    )
     assert list(batch.columns) == ["sentiment", "confidence"]
     pd.testing.assert_frame_equal(batch, mapped)
     # After a restart (attach reads the record), the same frame.
@@ -227,8 +235,9 @@ def test_bad_lines_and_mixed_models_name_their_line(
             return spec
         body = {"model": "gpt-4-batch", "messages": [{"role": "user", "content": "hi"}]}
         body.update(spec or {})
-        return json.dumps({"custom_id": str(i), "method": "POST", "url": "/chat/completions",
-                           "body": body})  # fmt: skip
+        return json.dumps(
+            {"custom_id": str(i), "method": "POST", "url": "/chat/completions", "body": body}
+        )
 
     path = tmp_path / "mine.jsonl"
     path.write_text("\n".join(make(i, s) for i, s in enumerate(lines)) + "\n")
@@ -277,12 +286,17 @@ def test_token_limit_at_validation_is_created_again_then_a_quota_error(emulator:
 
 def test_token_limit_at_create_is_retried_then_a_quota_error(emulator: Emulator) -> None:
     df = frame(3)
-    job = submit_batch(df, TEMPLATE, opts(emulator, batch_model="fault-batch-token-limit-create*2"),
-                       limits=FAST)  # fmt: skip
+    job = submit_batch(
+        df, TEMPLATE, opts(emulator, batch_model="fault-batch-token-limit-create*2"), limits=FAST
+    )
     assert job.wait(progress=False)["completed"] == 1
     with pytest.raises(BatchQuotaError) as caught:
-        submit_batch(df, TEMPLATE, opts(emulator, batch_model="fault-batch-token-limit-create"),
-                     limits=dataclasses.replace(FAST, token_limit_tries=2))  # fmt: skip
+        submit_batch(
+            df,
+            TEMPLATE,
+            opts(emulator, batch_model="fault-batch-token-limit-create"),
+            limits=dataclasses.replace(FAST, token_limit_tries=2),
+        )
     assert "Global-Batch quota" in str(caught.value) and "\n" not in str(caught.value)
 
 
@@ -343,3 +357,50 @@ def test_a_job_submitted_elsewhere_attaches_by_id(
     mapped = map_rows(df, TEMPLATE, opts(emulator), cache=False, progress=False)
     assert list(result) == list(mapped) and list(result.index) == list(range(5))
     assert [j.id for j in list_batches(opts(emulator))] == [job.id]
+
+
+def test_an_unknown_deployment_fails_validation(emulator: Emulator) -> None:
+    job = submit_batch(
+        frame(2), TEMPLATE, opts(emulator, batch_model="no-such-deployment"), limits=FAST
+    )
+    with pytest.raises(BatchValidationError, match="model_not_found"):
+        job.wait(progress=False)
+
+
+def test_rows_failing_on_their_own_carry_typed_errors(emulator: Emulator) -> None:
+    rows = [
+        "great, I love it",
+        "bad [emulator-fault:content-filter]",
+        "slow [emulator-fault:429]",
+        "meh [emulator-fault:500]",
+    ]
+    job = submit_batch(rows, "Sentiment of: {value}", opts(emulator), limits=FAST)
+    job.wait(progress=False)
+    result = job.results()
+    errors = list(result["error"])
+    assert result["answer"][0] == "positive" and errors[0] is None
+    assert isinstance(errors[1], ContentFilterError)
+    assert isinstance(errors[2], RateLimitError)
+    assert isinstance(errors[3], APIStatusError) and errors[3].status_code == 500
+
+    @dataclasses.dataclass
+    class Label:
+        sentiment: str
+
+    odd = ["fine [emulator-fault:refusal]", "ok [emulator-fault:invalid-json]", "great"]
+    job = submit_batch(
+        odd, "Label: {value}", opts(emulator, max_tokens=200), output_format=Label, limits=FAST
+    )
+    job.wait(progress=False)
+    result = job.results()
+    subtypes = [getattr(e, "subtype", None) for e in result["error"]]
+    assert subtypes == ["error_refusal", "error_structured_output", None]
+    alone = map_rows(
+        ["great"],
+        "Label: {value}",
+        opts(emulator, max_tokens=200),
+        output_format=Label,
+        cache=False,
+        progress=False,
+    )
+    assert result["sentiment"][2] == alone["sentiment"][0]
