@@ -165,6 +165,7 @@ class BatchJob:
         self._counts: dict[int, tuple[int, int, int]] = {}  # part -> (total, completed, failed)
         self._validation: dict[int, BatchInfo] = {}  # parts that failed validation
         self._last = BatchStatus(self.last_status, rec.rows, 0, 0)
+        self._cancelled = False
 
     # --- what it is ------------------------------------------------------------------
 
@@ -270,7 +271,9 @@ class BatchJob:
         for n, part in enumerate(rec.parts):
             if part.status not in TERMINAL or n not in self._counts:
                 info = await service.get(part.batch_id)
-                if info.status == "failed" and self._token_limited(info):
+                if info.status == "failed" and self._token_limited(info) and self._cancelled:
+                    info = dataclasses.replace(info, status="cancelled")  # not created again
+                elif info.status == "failed" and self._token_limited(info):
                     changed = await self._again(service, n, part, info) or changed
                     info = dataclasses.replace(info, status=part.status)
                 elif info.status == "failed":
@@ -465,6 +468,7 @@ class BatchJob:
         return _run(self._cancel())
 
     async def _cancel(self) -> BatchStatus:
+        self._cancelled = True
         async with BatchService(self._options) as service:
             for part in self._record.parts:
                 if part.status in TERMINAL:

@@ -18,6 +18,7 @@ cancelled or expired job.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,13 +39,18 @@ ORDER = (
 FILE_TERMINAL = frozenset({"processed", "error", "deleted"})
 
 
+_SAFE_ID = re.compile(r"[\w.:-]{1,200}", re.ASCII)
+_STATE = re.compile(r"[a-z_]{1,40}")
+
+
 def status_of(value: Any) -> str:
     """``"Validating"`` → ``"validating"``, ``"canceled"`` → ``"cancelled"``, None →
     ``"unknown"``."""
     text = str(value or "unknown").strip().lower().replace(" ", "_").replace("-", "_")
-    return {"canceled": "cancelled", "canceling": "cancelling", "inprogress": "in_progress"}.get(
+    text = {"canceled": "cancelled", "canceling": "cancelling", "inprogress": "in_progress"}.get(
         text, text
     )
+    return text if _STATE.fullmatch(text) else "unknown"  # service text reaches displays
 
 
 def time_of(value: Any) -> float | None:
@@ -65,8 +71,11 @@ def time_of(value: Any) -> float | None:
 
 
 def id_of(value: Any) -> str | None:
-    """An id, or None for null, ``""`` and anything that is not a string."""
-    return value.strip() or None if isinstance(value, str) else None
+    """An id, or None for null, ``""`` and anything that is not a string of letters,
+    digits and ``_.:-`` (ids go into URLs, file names and displays)."""
+    if not isinstance(value, str) or not _SAFE_ID.fullmatch(value.strip()):
+        return None
+    return value.strip()
 
 
 def _count(value: Any) -> int:

@@ -138,7 +138,10 @@ class BatchService:
             "POST", "files", collection=True, body={"purpose": "batch"}, files=files,
             settings=settings,
         )  # fmt: skip
-        return FileInfo.of(raw)
+        info = FileInfo.of(raw)
+        if not info.id:
+            raise AzureOpenAIError("POST /files answered without a usable file id")
+        return info
 
     async def file(self, file_id: str) -> FileInfo:
         return FileInfo.of(await self._json("GET", f"files/{file_id}", collection=False), file_id)
@@ -172,7 +175,7 @@ class BatchService:
         waited = 0.0
         for attempt in range(1, self.token_limit_tries + 1):
             try:
-                return BatchInfo.of(await self._json("POST", "batches", collection=True, body=body))
+                info = BatchInfo.of(await self._json("POST", "batches", collection=True, body=body))
             except APIStatusError as exc:
                 if not is_token_limit(exc):
                     raise
@@ -180,6 +183,10 @@ class BatchService:
                     raise batch_quota_exhausted(
                         self.settings.batch_deployment, attempt, waited, exc
                     ) from None
+            else:
+                if not info.id:
+                    raise AzureOpenAIError("POST /batches answered without a usable batch id")
+                return info
             await anyio.sleep(wait)
             waited += wait
             wait = min(wait * 2, TOKEN_LIMIT_MAX_WAIT_S)

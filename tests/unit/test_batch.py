@@ -420,3 +420,16 @@ async def test_status_polls_are_retried_like_chat(no_sleep: list[float]) -> None
         info = await service.get("batch_1")
     assert info.status == "in_progress" and len(fake.requests) == 3
     assert no_sleep[1] == 0.25  # retry-after-ms honoured
+
+
+def test_service_text_that_reaches_displays_is_checked() -> None:
+    hostile = BatchInfo.of({"id": "batch_1\x1b[2J", "status": "done\x1b]8;;http://x\x07"})
+    assert hostile.id == "" and hostile.status == "unknown"
+    assert BatchInfo.of({"id": "batch_0d4c-9f", "status": "Completed"}).id == "batch_0d4c-9f"
+
+
+async def test_a_create_without_a_usable_id_is_an_error() -> None:
+    fake = Service({("POST", "/openai/batches"): {"id": "", "status": "validating"}})
+    async with fake.service() as service:
+        with pytest.raises(Exception, match="without a usable batch id"):
+            await service.create("file-1", {})
