@@ -81,7 +81,7 @@ LINE_COMMANDS = {
     "status": "endpoint, deployment, token validity (never the token)",
     "history": "the conversation so far",
     "reset": "start a new conversation",
-    "batch list|status ID|results ID [--out NAME]|cancel ID": "Batch API jobs (--batch-api)",
+    "batch <command> [ID]": "Batch API: list | status ID | results ID [--out NAME] | cancel ID",
 }
 
 
