@@ -303,13 +303,24 @@ def batch_route_missing(exc: APIStatusError, what: str, *, collection: bool) -> 
     return code in ("404", "") and "resource not found" in message.lower()
 
 
-def batch_api_unavailable(exc: APIStatusError, request: str) -> BatchAPIUnavailableError:
-    """The one line for a gateway without the Batch API (``request``: ``"POST /files"``)."""
+def batch_api_unavailable(
+    exc: APIStatusError, request: str, api_version: str | None = None
+) -> BatchAPIUnavailableError:
+    """The one line for a gateway without the Batch API (``request``: ``"POST /files"``).
+
+    An ``api_version`` older than the Batch API (``2024-07-01-preview``) gets the same
+    404 from Azure itself, so the line names it first."""
     _, message = service_message(exc.body)
     said = f" ({scrub(message, ())})" if message else ""
+    old = ""
+    if api_version and api_version < "2024-07-01":
+        old = (
+            f"api-version {api_version} predates the Batch API (2024-07-01-preview): use"
+            " 2024-10-21 or later; otherwise "
+        )
     return BatchAPIUnavailableError(
         f"The gateway does not expose the Azure OpenAI Batch API: {request} answered"
-        f" 404{said}; {BATCH_API_HINT}",
+        f" 404{said}; {old}{BATCH_API_HINT}",
         status_code=exc.status_code,
         request_id=exc.request_id,
         body=exc.body,

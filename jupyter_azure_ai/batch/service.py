@@ -110,7 +110,8 @@ class BatchService:
         except APIStatusError as exc:
             if batch_route_missing(exc, path, collection=collection):
                 shown = path.split("/")[0] if collection else path
-                raise batch_api_unavailable(exc, f"{method} /{shown}") from None
+                version = None if self.v1 else (settings or self.settings).api_version
+                raise batch_api_unavailable(exc, f"{method} /{shown}", version) from None
             raise
 
     async def _json(self, method: str, path: str, **kw: Any) -> dict[str, Any]:

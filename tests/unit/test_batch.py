@@ -227,6 +227,12 @@ async def test_a_gateway_without_the_batch_api_is_one_clear_line() -> None:
     assert "\n" not in message
     assert "does not expose the Azure OpenAI Batch API: POST /files answered 404" in message
     assert "/files* and /batches*" in message and "administrator" in message
+    assert "predates" not in message
+    http = httpx.AsyncClient(transport=httpx.MockTransport(fake))
+    old = BatchService(options(api_version="2024-06-01"), http_client=http)
+    async with old as service:
+        with pytest.raises(BatchAPIUnavailableError, match="api-version 2024-06-01 predates"):
+            await service.list()
 
 
 async def test_an_unknown_id_is_not_a_missing_gateway() -> None:
