@@ -404,3 +404,13 @@ def test_rows_failing_on_their_own_carry_typed_errors(emulator: Emulator) -> Non
         progress=False,
     )
     assert result["sentiment"][2] == alone["sentiment"][0]
+
+
+def test_wait_shows_a_bar_of_requests(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    job = submit_batch(frame(4), TEMPLATE, opts(emulator), limits=FAST)
+    status = job.wait()  # progress=True: tqdm (text outside a notebook)
+    assert status.done
+    bar = capsys.readouterr().err
+    assert "azure batch" in bar and "4/4" in bar and "request" in bar
