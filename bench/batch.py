@@ -7,7 +7,9 @@
   away: seconds per 10,000 rows, and peak RSS growth over the run;
 - submit: ``submit_batch`` of the same rows to the emulator (in another process):
   build, upload through ``/files`` (multipart, streamed from disk) and one ``/batches``
-  job per 100,000 lines: wall time and peak RSS growth (goal: flat, <= 100 MB).
+  job per 100,000 lines: wall time and peak RSS growth (goal: flat, <= 100 MB);
+- results: once the jobs are done, ``results()`` reading every answer back (output
+  files streamed line by line) into a Series: time and peak RSS growth.
 
 RSS is sampled every 5 ms from /proc/self/statm (Linux), after the DataFrame exists:
 the growth is what the client itself holds, not the data.
@@ -89,13 +91,24 @@ def build_only(df: pd.DataFrame, options: AzureOpenAIOptions) -> tuple[float, fl
     return seconds, peak.growth_mb, parts
 
 
-def submit(df: pd.DataFrame, options: AzureOpenAIOptions) -> tuple[float, float, int]:
-    """(seconds, peak RSS growth MB, jobs) for submit_batch to the emulator."""
+def submit(df: pd.DataFrame, options: AzureOpenAIOptions) -> tuple[float, float, Any]:
+    """(seconds, peak RSS growth MB, the job) for submit_batch to the emulator."""
     with PeakRSS() as peak:
         start = time.perf_counter()
         job = submit_batch(df, TEMPLATE, options)
         seconds = time.perf_counter() - start
-    return seconds, peak.growth_mb, len(job.ids)
+    return seconds, peak.growth_mb, job
+
+
+def results(job: Any) -> tuple[float, float]:
+    """(seconds, peak RSS growth MB) for reading every answer back into a Series."""
+    job.wait(progress=False)
+    with PeakRSS() as peak:
+        start = time.perf_counter()
+        result = job.results()
+        seconds = time.perf_counter() - start
+    assert result.attrs["azure_batch"].ok == job.rows
+    return seconds, peak.growth_mb
 
 
 def batch_rows(env: dict[str, str], rows: int, *, upload: bool = True) -> list[Row]:
@@ -112,11 +125,15 @@ def batch_rows(env: dict[str, str], rows: int, *, upload: bool = True) -> list[R
     out.append((f"batch JSONL build, {rows:,} rows: peak RSS growth", f"{growth:.1f} MB", "",
                 "target <= 100 MB", growth <= 200))  # fmt: skip
     if upload:
-        seconds, growth, jobs = submit(df, options)
-        out.append((f"submit_batch {rows:,} rows ({jobs} jobs): build + upload + create",
+        seconds, growth, job = submit(df, options)
+        out.append((f"submit_batch {rows:,} rows ({len(job.ids)} jobs): build + upload + create",
                     f"{seconds:.1f} s", "", f"{rows / seconds:,.0f} rows/s", True))  # fmt: skip
         out.append((f"submit_batch {rows:,} rows: peak RSS growth", f"{growth:.1f} MB", "",
                     "target <= 100 MB", growth <= 200))  # fmt: skip
+        seconds, growth = results(job)
+        out.append((f"BatchJob.results() {rows:,} rows: time, peak RSS growth (the Series)",
+                    f"{seconds:.1f} s, {growth:.1f} MB", "",
+                    f"{seconds / rows * 1e6:.0f} µs/row", True))  # fmt: skip
     return out
 
 
