@@ -318,7 +318,8 @@ class BatchJob:
         return True
 
     def _metadata(self, n: int) -> dict[str, str]:
-        return {"jupyter_azure_ai": self._record.id, "part": f"{n + 1}/{len(self._record.parts)}"}
+        part = self._record.parts[n]
+        return _metadata(self._record.id, n + 1, part.first)
 
     # --- waiting ---------------------------------------------------------------------
 
@@ -515,6 +516,11 @@ def _sleep(seconds: float) -> None:
         time.sleep(min(left, 0.1))
 
 
+def _metadata(group: str, part: int, first_row: int) -> dict[str, str]:
+    """The job's ``metadata``: which submission and part it is (no data, no secret)."""
+    return {"jupyter_azure_ai": group, "part": str(part), "first_row": str(first_row)}
+
+
 async def _get(options: AzureOpenAIOptions, batch_id: str) -> BatchInfo:
     async with BatchService(options) as service:
         return await service.get(batch_id)
@@ -612,8 +618,7 @@ async def _submit(
                 finally:
                     part.close()
                 await _processed(service, uploaded)
-                metadata = {"jupyter_azure_ai": group, "part": str(n), "first_row": str(part.first)}
-                info = await service.create(uploaded.id, metadata)
+                info = await service.create(uploaded.id, _metadata(group, n, part.first))
                 if not rec.id:
                     rec.id = info.id
                     if not _default_index(index, rec.rows):
