@@ -78,6 +78,19 @@ def test_the_magic_submits_shows_one_status_and_stores_the_results(
             if "text/html" in m["content"]["data"]:
                 check(m["content"]["data"]["text/html"])
         no_secret(emulator, everything + dry.everything())
+        schema = k.run(
+            "from dataclasses import dataclass\n@dataclass\nclass Facts:\n    sentiment: str\n"
+            "from jupyter_azure_ai import map_rows\n"
+            "now = map_rows(df, 'Facts of: {review}', output_format=Facts, cache=False,"
+            " progress=False)"
+        )
+        assert schema.status == "ok", schema.error
+        typed = k.run(
+            "%%azure --over df --batch-api --schema Facts --out facts\nFacts of: {review}"
+        )
+        assert typed.status == "ok", typed.error
+        assert value(k, "list(facts.columns)") == ["sentiment"]
+        assert value(k, "facts.equals(now)")
     finally:
         k.shutdown()
 
