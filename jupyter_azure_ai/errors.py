@@ -15,12 +15,12 @@
      └── APIStatusError                (status_code, request_id, body)
           ├── ModelNotFoundError       "Model not found: deployment '<name>' ..."
           ├── RateLimitError           (retry_after)
+          │    └── BatchQuotaError     token_limit_exceeded, still after the retries:
+          │                             the enqueued-token quota of batch jobs is full
           ├── ContentFilterError       (categories: which filters fired)
           ├── ContextWindowError       (window, requested: the prompt does not fit the
           │                             deployment's context window on its own)
-          ├── BatchAPIUnavailableError the gateway does not expose /files or /batches
-          └── BatchQuotaError          (a RateLimitError) token_limit_exceeded, still
-                                        after the retries: the enqueued-token quota is full
+          └── BatchAPIUnavailableError the gateway does not expose /files or /batches
 
 Every message is one line. Secrets (client secret, subscription key, access token)
 are scrubbed before any text from outside reaches a message.

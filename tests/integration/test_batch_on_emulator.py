@@ -17,6 +17,7 @@ import pytest
 
 from jupyter_azure_ai import (
     APIStatusError,
+    AzureOpenAIError,
     AzureOpenAIOptions,
     BatchAPIUnavailableError,
     BatchJob,
@@ -170,6 +171,8 @@ def test_cancel_mid_way_returns_the_rows_already_answered(emulator: Emulator) ->
     while job.status().completed < 3:  # the stall fault stops at half the rows
         assert time.monotonic() < deadline
         time.sleep(0.1)
+    with pytest.raises(AzureOpenAIError, match="is not finished"):
+        job.results()
     after = job.cancel()
     assert after["cancelling"] + after["cancelled"] == 1
     final = job.wait(progress=False)
