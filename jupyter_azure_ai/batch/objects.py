@@ -41,6 +41,10 @@ FILE_TERMINAL = frozenset({"processed", "error", "deleted"})
 
 _SAFE_ID = re.compile(r"[\w.:-]{1,200}", re.ASCII)
 _STATE = re.compile(r"[a-z_]{1,40}")
+_ISO = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<time>\d{2}:\d{2}:\d{2})(?P<fraction>\.\d+)?"
+    r"(?P<zone>[Zz]|[+-]\d{2}:?\d{2})?"
+)
 
 
 def status_of(value: Any) -> str:
@@ -64,8 +68,17 @@ def time_of(value: Any) -> float | None:
         return float(text)
     except ValueError:
         pass
+    match = _ISO.fullmatch(text)
+    if match is None:
+        return None
+    # Python 3.10's fromisoformat takes neither "Z" nor Azure's 7 fractional digits.
+    fraction = (match["fraction"] or ".0")[:7].ljust(7, "0")
+    zone = match["zone"] or "+00:00"
+    zone = "+00:00" if zone in ("Z", "z") else zone if ":" in zone else f"{zone[:3]}:{zone[3:]}"
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+        return datetime.fromisoformat(
+            f"{match['date']}T{match['time']}{fraction}{zone}"
+        ).timestamp()
     except ValueError:
         return None
 

@@ -119,6 +119,9 @@ def test_statuses_times_ids_and_counts_in_every_documented_variant() -> None:
     assert time_of(1721408291) == 1721408291.0
     assert time_of("2024-07-19T17:13:57.2491382+00:00") == pytest.approx(1721409237.249, abs=1)
     assert time_of("2024-07-19T17:13:57Z") == pytest.approx(1721409237, abs=1)
+    assert time_of("2024-07-19T19:13:57.5+0200") == pytest.approx(1721409237.5)
+    assert time_of("2024-07-19 17:13:57") == pytest.approx(1721409237)  # no zone: UTC
+    assert time_of("yesterday") is None
     assert time_of("") is None and time_of(None) is None
     info = BatchInfo.of(
         {
