@@ -24,6 +24,9 @@ One prompt over many rows (bench/mapping.py): ``map_rows`` on a rate-limited dep
 with a known quota (share of the quota used, share of requests answered 429, failed
 rows) beside a naive ``asyncio.gather`` + semaphore over openai-python with its own
 retries, on the same quota; and memory growth / CPU per row answered from the cache.
+
+The Batch API client (bench/batch.py): JSONL build time per 10,000 rows and the peak
+RSS growth while building and uploading 250,000 rows (20,000 with --quick).
 """
 
 from __future__ import annotations
@@ -449,6 +452,9 @@ def main(argv: list[str] | None = None) -> int:
             from mapping import mapping_rows  # bench/mapping.py: runs its own event loops
 
             rows.extend(mapping_rows(env, args.quick))
+            from batch import batch_rows  # bench/batch.py: the Batch API client (~2 s quick)
+
+            rows.extend(batch_rows(env, 20_000 if args.quick else 250_000))
     finally:
         proc.terminate()
         proc.wait(10)

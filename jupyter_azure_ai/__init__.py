@@ -16,6 +16,10 @@ from .errors import (
     APIStatusError,
     AuthenticationError,
     AzureOpenAIError,
+    BatchAPIUnavailableError,
+    BatchQuotaError,
+    BatchRowError,
+    BatchValidationError,
     CLIConnectionError,
     ConfigurationError,
     ContentFilterError,
@@ -57,6 +61,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
+    from .batch import BatchJob, list_batches, submit_batch
     from .client import AzureAgentClient
     from .mapping import MapItem, azure_map, clear_cache, map_rows
     from .query import azure_query
@@ -74,6 +79,9 @@ if TYPE_CHECKING:
 #: Public names whose modules import httpx/anyio: loaded on first access.
 _LAZY = {
     "AzureAgentClient": "client",
+    "BatchJob": "batch",
+    "list_batches": "batch",
+    "submit_batch": "batch",
     "MapItem": "mapping",
     "azure_map": "mapping",
     "clear_cache": "mapping",
@@ -130,6 +138,11 @@ __all__ = [
     "AzureAgentClient",
     "AzureOpenAIError",
     "AzureOpenAIOptions",
+    "BatchAPIUnavailableError",
+    "BatchJob",
+    "BatchQuotaError",
+    "BatchRowError",
+    "BatchValidationError",
     "CLIConnectionError",
     "CanUseTool",
     "ConfigurationError",
@@ -177,7 +190,9 @@ __all__ = [
     "fork_session",
     "get_session_info",
     "get_session_messages",
+    "list_batches",
     "list_sessions",
     "map_rows",
+    "submit_batch",
     "tool",
 ]

@@ -10,12 +10,17 @@
      │    └── StreamInterruptedError   the response stream ended before [DONE]
      ├── StreamDecodeError             the service sent bytes that are not a valid chunk
      ├── MCPServerError                "MCP server '<name>' failed to start: <cause>"
+     ├── BatchValidationError          a batch job failed validation (errors: each line)
+     ├── BatchRowError                 a batch row without an answer or an HTTP status
      └── APIStatusError                (status_code, request_id, body)
           ├── ModelNotFoundError       "Model not found: deployment '<name>' ..."
           ├── RateLimitError           (retry_after)
+          │    └── BatchQuotaError     token_limit_exceeded, still after the retries:
+          │                             the enqueued-token quota of batch jobs is full
           ├── ContentFilterError       (categories: which filters fired)
-          └── ContextWindowError       (window, requested: the prompt does not fit the
-                                        deployment's context window on its own)
+          ├── ContextWindowError       (window, requested: the prompt does not fit the
+          │                             deployment's context window on its own)
+          └── BatchAPIUnavailableError the gateway does not expose /files or /batches
 
 Every message is one line. Secrets (client secret, subscription key, access token)
 are scrubbed before any text from outside reaches a message.
@@ -147,10 +152,56 @@ class ContextWindowError(APIStatusError):
         self.completion = completion
 
 
+class BatchAPIUnavailableError(APIStatusError):
+    """The gateway answered 404 for the Files or Batch API: the APIM API in front of
+    Azure OpenAI has no operations for ``/files*`` and ``/batches*``."""
+
+
+class BatchQuotaError(RateLimitError):
+    """Batch creation kept failing with ``token_limit_exceeded``: the deployment's
+    enqueued-token quota (input tokens of all unfinished batch jobs) is full."""
+
+
+class BatchValidationError(AzureOpenAIError):
+    """A batch job (or its input file) failed validation; nothing of it ran.
+
+    ``errors``: one dict per problem, ``{"line": int | None, "code": str, "message": str}``
+    (``line`` counts from 1 in the job's input file, as the service reports it);
+    ``batch_id`` the job's id (None when the input file itself was refused).
+    """
+
+    def __init__(
+        self, message: str, *, errors: list[dict[str, Any]], batch_id: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.errors = errors
+        self.batch_id = batch_id
+
+
+class BatchRowError(AzureOpenAIError):
+    """One row of a batch job without an answer and without an HTTP status: the service's
+    per-row ``error`` (``code``), or a row the job never ran (cancelled, expired)."""
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _batch_row_error, (str(self), self.code)
+
+
+def _batch_row_error(message: str, code: str | None) -> BatchRowError:
+    return BatchRowError(message, code=code)
+
+
 __all__ = [
     "APIStatusError",
     "AuthenticationError",
     "AzureOpenAIError",
+    "BatchAPIUnavailableError",
+    "BatchQuotaError",
+    "BatchRowError",
+    "BatchValidationError",
     "CLIConnectionError",
     "ConfigurationError",
     "ContentFilterError",

@@ -112,6 +112,8 @@ class AzureOpenAIOptions:
         output_format: a pydantic model, dataclass or TypedDict, or
             ``{"type": "json_schema", "schema": {...}}``: the answer is JSON following
             it, parsed into ``ResultMessage.structured_output`` (structured.py).
+        batch_model: the Global-Batch deployment ``submit_batch`` sends rows to
+            (default: ``model``; a Standard deployment cannot run batch jobs).
 
     Tools (per query too):
         tools: OpenAI function dicts (returned to you, not run) and/or ``@tool``
@@ -173,6 +175,7 @@ class AzureOpenAIOptions:
     continue_conversation: bool = False
     fork_session: bool = False
     persist_session: bool = True
+    batch_model: str | None = None
 
     def __post_init__(self) -> None:
         self._normalise()
@@ -370,6 +373,7 @@ class QuerySettings:
     pricing: Mapping[str, Mapping[str, float]] | None = field(default=None, hash=False)
     max_history_tokens: int | None = DEFAULT_MAX_HISTORY_TOKENS
     output_format: Any = field(default=None, hash=False)
+    batch_model: str | None = None
 
     def __post_init__(self) -> None:
         self.check(vars(self), type(self).__name__)
@@ -404,6 +408,12 @@ class QuerySettings:
                     f"{owner}.pricing[{deployment!r}] must be USD per 1M tokens such as"
                     f" {{'input': 2.5, 'output': 10.0, 'cached_input': 1.25}}, got {price!r}"
                 )
+        batch_model = v["batch_model"]
+        if batch_model is not None and (not isinstance(batch_model, str) or not batch_model):
+            raise ConfigurationError(
+                f"{owner}.batch_model (the Global-Batch deployment name) must be a non-empty"
+                f" str or None, got {batch_model!r}"
+            )
         if v["output_format"] is not None:
             from .structured import SchemaError, compile_output_format
 
@@ -411,6 +421,11 @@ class QuerySettings:
                 compile_output_format(v["output_format"])
             except SchemaError as exc:
                 raise ConfigurationError(f"{owner}.output_format: {exc}") from None
+
+    @property
+    def batch_deployment(self) -> str:
+        """The deployment batch jobs go to: ``batch_model``, else ``model``."""
+        return self.batch_model or self.model
 
     @property
     def turns(self) -> int:

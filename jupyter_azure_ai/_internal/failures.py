@@ -21,6 +21,10 @@ from ..errors import (
     APIStatusError,
     AuthenticationError,
     AzureOpenAIError,
+    BatchAPIUnavailableError,
+    BatchQuotaError,
+    BatchRowError,
+    BatchValidationError,
     CLIConnectionError,
     ContentFilterError,
     ContextWindowError,
@@ -283,12 +287,151 @@ def completion_filtered(categories: list[str], partial_text: str) -> ContentFilt
     )
 
 
+# --- the Files and Batch APIs (azure-wire-2.md §1, §2, §7) ---------------------------
+
+BATCH_API_HINT = (
+    "an APIM administrator must add operations (or a wildcard) for /files* and /batches*"
+    " (GET, POST, DELETE) to the API that fronts Azure OpenAI, forwarding to the same"
+    " backend: they are in Azure OpenAI's authoring spec, not in the inference spec that"
+    " 'Import from Azure OpenAI' creates; until then use map_rows"
+)
+
+
+def batch_route_missing(exc: APIStatusError, what: str, *, collection: bool) -> bool:
+    """Is this 404 the gateway not knowing the route (rather than one unknown id)?
+
+    A 404 on a collection (upload, create, list) always is; on one item only with the
+    routing answer "Resource not found" (APIM's ``{"statusCode": 404, ...}`` or Azure's
+    ``{"error": {"code": "404", ...}}``), not the service's ``notFound`` for an id."""
+    if exc.status_code != 404:
+        return False
+    if collection:
+        return True
+    code, message = service_message(exc.body)
+    return code in ("404", "") and "resource not found" in message.lower()
+
+
+def batch_api_unavailable(
+    exc: APIStatusError, request: str, api_version: str | None = None
+) -> BatchAPIUnavailableError:
+    """The one line for a gateway without the Batch API (``request``: ``"POST /files"``).
+
+    An ``api_version`` older than the Batch API (``2024-07-01-preview``) gets the same
+    404 from Azure itself, so the line names it first."""
+    _, message = service_message(exc.body)
+    said = f" ({scrub(message, ())})" if message else ""
+    old = ""
+    if api_version and api_version < "2024-07-01":
+        old = (
+            f"api-version {api_version} predates the Batch API (2024-07-01-preview): use"
+            " 2024-10-21 or later; otherwise "
+        )
+    return BatchAPIUnavailableError(
+        f"The gateway does not expose the Azure OpenAI Batch API: {request} answered"
+        f" 404{said}; {old}{BATCH_API_HINT}",
+        status_code=exc.status_code,
+        request_id=exc.request_id,
+        body=exc.body,
+    )
+
+
+def is_token_limit(exc: BaseException) -> bool:
+    """Batch creation refused because the enqueued-token quota is full (400 or 429 whose
+    code or message says ``token_limit_exceeded``; the exact body is unconfirmed)."""
+    if not isinstance(exc, APIStatusError) or exc.status_code not in (400, 429):
+        return False
+    code, message = service_message(exc.body)
+    return "token_limit_exceeded" in f"{code} {message}".lower()
+
+
+def batch_quota_exhausted(
+    deployment: str, tries: int, waited_s: float, cause: APIStatusError
+) -> BatchQuotaError:
+    _, message = service_message(cause.body)
+    return BatchQuotaError(
+        f"Batch quota full for deployment '{deployment}': the service refused the job with"
+        f" token_limit_exceeded {tries} times over {waited_s:,.0f} s (the enqueued-token"
+        " quota counts the input tokens of every unfinished batch job); wait for running"
+        " jobs to finish, cancel some, or raise the deployment's Global-Batch quota"
+        f" ({scrub(message, ())})",
+        status_code=cause.status_code,
+        request_id=cause.request_id,
+        body=cause.body,
+    )
+
+
+def batch_validation_failed(
+    batch_id: str | None, errors_data: Any, *, detail: str = "", first_line: int = 0
+) -> BatchValidationError:
+    """A job (or its input file) that failed validation, naming each failing line.
+
+    ``errors_data``: the batch object's ``errors.data`` (``[{code, message, line}]``);
+    ``first_line``: the data row of the job's line 1, so each line is also named as a
+    row of the data (line n is row ``first_line + n - 1``)."""
+    found: list[dict[str, Any]] = []
+    for entry in errors_data if isinstance(errors_data, list) else []:
+        if not isinstance(entry, Mapping):
+            continue
+        line = entry.get("line")
+        found.append(
+            {
+                "line": int(line) if isinstance(line, (int, float)) else None,
+                "code": str(entry.get("code") or ""),
+                "message": scrub(str(entry.get("message") or ""), ()),
+            }
+        )
+    if not found and detail:
+        found.append({"line": None, "code": "", "message": scrub(detail, ())})
+    parts = []
+    for e in found[:10]:
+        where = f"line {e['line']} (row {first_line + e['line'] - 1})" if e["line"] else "file"
+        code = f"{e['code']}: " if e["code"] else ""
+        parts.append(f"{where}: {code}{e['message']}")
+    more = f"; and {len(found) - 10} more" if len(found) > 10 else ""
+    which = f"Batch job {batch_id}" if batch_id else "The batch input file"
+    listed = "; ".join(parts) or "the service gave no reason"
+    return BatchValidationError(
+        f"{which} failed validation, nothing of it ran: {listed}{more}",
+        errors=found,
+        batch_id=batch_id,
+    )
+
+
+def batch_row_error(line: Mapping[str, Any], deployment: str) -> AzureOpenAIError:
+    """The error of one output- or error-file line: the row's HTTP status and body when
+    it has them (translated like a chat answer), else its ``error`` object."""
+    response = line.get("response")
+    if isinstance(response, Mapping) and isinstance(response.get("status_code"), int):
+        status = int(response["status_code"])
+        if status >= 400:
+            body = response.get("body")
+            raw = json.dumps(body).encode() if not isinstance(body, (str, bytes)) else body
+            headers = {"x-ms-request-id": str(response.get("request_id") or "")}
+            if not headers["x-ms-request-id"]:
+                headers = {}
+            raw_bytes = raw.encode() if isinstance(raw, str) else raw
+            return error_from_response(status, headers, raw_bytes, deployment=deployment)
+    error = line.get("error")
+    if isinstance(error, Mapping):
+        code = str(error.get("code") or "") or None
+        message = scrub(str(error.get("message") or "no message"), ())
+        return BatchRowError(f"{code + ': ' if code else ''}{message}", code=code)
+    return BatchRowError("the batch output line has neither an answer nor an error")
+
+
 __all__ = [
+    "BATCH_API_HINT",
+    "batch_api_unavailable",
+    "batch_quota_exhausted",
+    "batch_route_missing",
+    "batch_row_error",
+    "batch_validation_failed",
     "completion_filtered",
     "error_from_auth_failure",
     "error_from_exception",
     "error_from_response",
     "filtered_categories",
+    "is_token_limit",
     "prompt_too_long",
     "retry_after_from_body",
     "retry_after_seconds",

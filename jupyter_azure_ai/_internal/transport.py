@@ -18,6 +18,10 @@ httpx nests ``_send_handling_auth`` → ``_send_handling_redirects`` →
    endpoint's own origin.
 5. ``_send_once`` — one POST, the response body left unread (it is a stream).
 
+``open(method, url, ...)`` sends any other request (the Files and Batch APIs: JSON,
+multipart uploads, GETs) down the same layers, so they get the same credentials,
+redirect guard, retries and error translation as chat.
+
 ``response_observer`` (a context variable) lets a caller see every response the retry
 layer receives — its status and headers, 2xx and failures alike — without a second
 send path: ``azure_map``'s limiter (``_internal/limiter.py``) sets it in each row's
@@ -119,11 +123,14 @@ response_observer: ContextVar[Callable[[httpx.Response], None] | None] = Context
 
 @dataclass
 class _Call:
-    """One chat request on its way down the layers."""
+    """One request on its way down the layers (a chat request unless told otherwise)."""
 
     url: str
-    body: dict[str, Any]
+    body: dict[str, Any] | None
     settings: QuerySettings
+    method: str = "POST"
+    files: dict[str, Any] | None = None  # multipart file parts; ``body`` is then form fields
+    accept: str = "text/event-stream"
 
 
 @dataclass
@@ -209,6 +216,24 @@ class AzureHTTPTransport:
         call = _Call(self.url_for(settings.model, settings.api_version), body, settings)
         return await self._send_with_retries(call)
 
+    async def open(
+        self,
+        method: str,
+        url: str,
+        settings: QuerySettings,
+        *,
+        body: dict[str, Any] | None = None,
+        files: dict[str, Any] | None = None,
+    ) -> httpx.Response:
+        """Any other request to the endpoint's origin (the Files and Batch APIs) through
+        the same layers as chat: token, subscription key, 401 refresh, redirect guard,
+        retries and error translation. ``body`` is JSON, or the form fields beside
+        ``files`` (multipart; a file object is rewound by httpx for each try). Returns
+        a 2xx response whose body is unread: the caller reads it and must ``aclose()``
+        it."""
+        call = _Call(url, body, settings, method, files, "application/json")
+        return await self._send_with_retries(call)
+
     # --- the layers, outermost first ---------------------------------------------
 
     async def _send_with_retries(self, call: _Call) -> httpx.Response:
@@ -258,7 +283,7 @@ class AzureHTTPTransport:
     async def _send_handling_parameters(self, call: _Call, token: str) -> _Sent:
         sent = await self._send_following_redirects(call, token)
         response = sent.response
-        if response.status_code != 400 or "max_tokens" not in call.body:
+        if response.status_code != 400 or call.body is None or "max_tokens" not in call.body:
             return sent
         raw = await response.aread()  # kept by httpx: the layers above can read it again
         await response.aclose()
@@ -271,7 +296,7 @@ class AzureHTTPTransport:
 
     async def _send_following_redirects(self, call: _Call, token: str) -> _Sent:
         url = httpx.URL(call.url)
-        content = json.dumps(call.body).encode()
+        content = json.dumps(call.body).encode() if call.body is not None else None
         detour: str | None = None
         for _ in range(MAX_REDIRECTS + 1):
             if _origin(url) == self._origin:
@@ -279,7 +304,11 @@ class AzureHTTPTransport:
             else:
                 headers = dict(self._public_headers)
                 detour = f"{url.scheme}://{url.netloc.decode()}"
-            response = await self._send_once(url, content, headers, call.settings.timeout)
+            if call.accept != headers["Accept"]:
+                headers["Accept"] = call.accept
+            if call.files is not None or content is None:  # httpx writes the multipart type
+                headers.pop("Content-Type")
+            response = await self._send_once(url, content, headers, call)
             if not (response.is_redirect and response.status_code in (307, 308)):
                 return _Sent(response, detour)
             await response.aclose()
@@ -287,14 +316,21 @@ class AzureHTTPTransport:
         raise AzureOpenAIError(f"Too many redirects (more than {MAX_REDIRECTS}) from {url.host}")
 
     async def _send_once(
-        self, url: httpx.URL, content: bytes, headers: dict[str, str], seconds: float | None
+        self, url: httpx.URL, content: bytes | None, headers: dict[str, str], call: _Call
     ) -> httpx.Response:
         headers["x-ms-client-request-id"] = str(uuid.uuid4())
-        request = self._client.build_request(
-            "POST", url, content=content, headers=headers, timeout=self._timeout(seconds)
-        )
+        timeout = self._timeout(call.settings.timeout)
+        if call.files is not None:
+            request = self._client.build_request(
+                call.method, url, data=call.body, files=call.files, headers=headers,
+                timeout=timeout,
+            )  # fmt: skip
+        else:
+            request = self._client.build_request(
+                call.method, url, content=content, headers=headers, timeout=timeout
+            )
         response = await self._client.send(request, stream=True)
-        log.debug("POST %s -> %s", url.copy_with(query=None), response.status_code)
+        log.debug("%s %s -> %s", call.method, url.copy_with(query=None), response.status_code)
         return response
 
     # --- helpers ----------------------------------------------------------------

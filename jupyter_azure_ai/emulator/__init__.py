@@ -19,6 +19,7 @@ a URL, only the boolean).
 
 from __future__ import annotations
 
+import os
 import secrets
 import socket
 import threading
@@ -29,7 +30,8 @@ from types import TracebackType
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from .app import create_app, install_log_filter
+from .app import NO_BATCH_API, create_app, install_log_filter
+from .batches import DEFAULT_PHASE_S, PHASE_ENV
 from .certs import CertFiles, ensure_certs
 from .quota import DEFAULT_LATENCY_S, Limits, Quotas
 from .state import EmulatorState, RequestRecord, Stats
@@ -59,6 +61,7 @@ class Emulator:
         port: int = 0,
         token_lifetime: int = 3599,
         cert_dir: str | Path | None = None,
+        batch_phase_s: float | None = None,
     ) -> None:
         self.host = host
         self.tenant_id = DEFAULT_TENANT_ID
@@ -71,6 +74,7 @@ class Emulator:
             client_secret=self.client_secret,
             subscription_key=self.subscription_key,
             token_lifetime=token_lifetime,
+            batch_phase_s=_batch_phase_s(batch_phase_s),
         )
         self._certs: CertFiles = ensure_certs(Path(cert_dir) if cert_dir is not None else None)
         self._socket = _bind(host, port)
@@ -90,6 +94,26 @@ class Emulator:
     def endpoint(self) -> str:
         """The APIM endpoint a user configures: the gateway URL plus the ``/openai`` suffix."""
         return f"{self.url}/openai"
+
+    @property
+    def no_batch_api_endpoint(self) -> str:
+        """An endpoint whose APIM API serves chat but not ``/files`` or ``/batches`` (404)."""
+        return f"{self.url}{NO_BATCH_API}/openai"
+
+    @property
+    def batch_phase_s(self) -> float:
+        """Seconds each batch phase lasts (emulator/batches.py); jobs created later use it."""
+        return self._state.batch_api.phase_s
+
+    @batch_phase_s.setter
+    def batch_phase_s(self, value: float) -> None:
+        if not value > 0:
+            raise ValueError(f"batch_phase_s must be > 0, got {value!r}")
+        self._state.batch_api.phase_s = value
+
+    def batch_file(self, file_id: str) -> bytes:
+        """The content of an uploaded or output file (tests check what was sent)."""
+        return self._state.batch_api.file_bytes(file_id)
 
     @property
     def authority_host(self) -> str:
@@ -126,7 +150,8 @@ class Emulator:
         }
 
     def reset(self) -> None:
-        """Forget counters, fault counts and revocations (tests call it between tests)."""
+        """Forget counters, fault counts, revocations, batch files and jobs, and restore the
+        batch phase of the start (tests call it between tests)."""
         self._state.reset()
 
     def rate_limit(
@@ -246,9 +271,26 @@ def start_emulator(
     port: int = 0,
     token_lifetime: int = 3599,
     cert_dir: str | Path | None = None,
+    batch_phase_s: float | None = None,
 ) -> Emulator:
-    """Start an emulator; use the result as a context manager to stop it."""
-    return Emulator(host, port, token_lifetime, cert_dir).start()
+    """Start an emulator; use the result as a context manager to stop it.
+
+    ``batch_phase_s``: seconds each Batch API phase lasts (default: the environment
+    variable ``JUPYTER_AZURE_AI_EMULATOR_BATCH_PHASE_S``, else 0.25).
+    """
+    return Emulator(host, port, token_lifetime, cert_dir, batch_phase_s).start()
+
+
+def _batch_phase_s(value: float | None) -> float:
+    if value is None:
+        text = os.environ.get(PHASE_ENV, "")
+        try:
+            value = float(text) if text else DEFAULT_PHASE_S
+        except ValueError:
+            raise ValueError(f"{PHASE_ENV} must be a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise ValueError(f"batch_phase_s must be > 0, got {value!r}")
+    return value
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -28,6 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--token-lifetime", type=int, default=3599, help="expires_in of issued tokens, seconds"
     )
+    parser.add_argument(
+        "--batch-phase-s",
+        type=float,
+        default=None,
+        help="seconds each Batch API phase lasts"
+        " (default: $JUPYTER_AZURE_AI_EMULATOR_BATCH_PHASE_S, else 0.25)",
+    )
     args = parser.parse_args(argv)
 
     stop = threading.Event()
@@ -37,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with start_emulator(args.host, args.port, args.token_lifetime) as emu:
+        with start_emulator(
+            args.host, args.port, args.token_lifetime, batch_phase_s=args.batch_phase_s
+        ) as emu:
             for name, value in emu.env().items():
                 print(f"export {name}={shlex.quote(value)}")
             sys.stdout.flush()

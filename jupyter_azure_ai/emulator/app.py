@@ -30,8 +30,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import entra, quota, scenarios, structured, vision
 from .scenarios import Reply
 from .state import EmulatorState, RequestRecord
-from .wire import Answer, ConnectionCut, content_filter_body
+from .wire import FAULT_BODIES, Answer, ConnectionCut, content_filter_body
 
+CHAT_PATH = "/openai/deployments/{deployment}/chat/completions"
+NO_BATCH_API = "/no-batch-api"
+"""Path prefix of a second APIM API serving chat but not the Batch API (batches.py)."""
 _PROMPT_FAULT = re.compile(r"\[emulator-fault:([\w*.-]+)\]")
 """``[emulator-fault:<name>]`` in a prompt: that request faults as with the header."""
 
@@ -98,26 +101,10 @@ def _context_length_exceeded(body: dict[str, Any], window: int, form: str) -> Re
     return None if error is None else _json(error, 400)
 
 
-_FAULT_BODIES: dict[str, tuple[int, dict[str, Any]]] = {
-    "500": (500, {"error": {"code": "InternalServerError", "message": "The server had an "
-                            "error while processing your request. Sorry about that!"}}),
-    "502": (502, {"statusCode": 502, "message": "Bad Gateway: the backend returned an "
-                  "invalid response."}),
-    "503": (503, {"error": {"code": "ServiceUnavailable", "message": "The service is "
-                            "temporarily unable to process your request. Please try again "
-                            "later."}}),
-    "504": (504, {"statusCode": 504, "message": "Gateway Timeout: the backend did not "
-                  "respond in time."}),
-    "408": (408, {"error": {"code": "Timeout", "message": "The operation was timeout."}}),
-    "quota": (403, {"statusCode": 403, "message": "Out of call volume quota. Quota will be "
-                    "replenished in 00:00:12."}),
-}  # fmt: skip
-
-
 def _fault_response(name: str, request: Request, api_version: str) -> Response | None:
     """The response a status-code fault replaces the answer with; None for stream faults."""
-    if name in _FAULT_BODIES:
-        status, body = _FAULT_BODIES[name]
+    if name in FAULT_BODIES:
+        status, body = FAULT_BODIES[name]
         return _json(body, status)
     rate_limited = "Rate limit is exceeded. Try again in 1 seconds."
     if name == "429":
@@ -350,13 +337,20 @@ def create_app(state: EmulatorState) -> ASGIApp:
     async def chat(request: Request) -> Response:
         return await _chat(state, request)
 
+    def deny(request: Request) -> Response | None:
+        return _apim_denial(state, request)
+
     routes = [
         Route("/common/discovery/instance", discovery),
         Route("/{tenant}/v2.0/.well-known/openid-configuration", openid),
         Route("/{tenant}/discovery/v2.0/keys", keys),
         Route("/{tenant}/oauth2/v2.0/token", token, methods=["POST"]),
-        Route("/openai/deployments/{deployment}/chat/completions", chat, methods=["POST"]),
+        Route(CHAT_PATH, chat, methods=["POST"]),
         Route("/openai/v1/chat/completions", chat, methods=["POST"]),
+        *state.batch_api.routes(deny),
+        # a gateway whose APIM API exposes chat only: /files and /batches fall to APIM's 404
+        Route(f"{NO_BATCH_API}{CHAT_PATH}", chat, methods=["POST"]),
+        Route(f"{NO_BATCH_API}/openai/v1/chat/completions", chat, methods=["POST"]),
     ]
     handlers: dict[Any, Any] = {404: _not_found, HTTPException: _http_error}
     return _RequestIds(Starlette(routes=routes, exception_handlers=handlers), state)

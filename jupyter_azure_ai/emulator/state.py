@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from .batches import DEFAULT_PHASE_S, BatchApi
 from .quota import Quotas
 from .scenarios import FaultSpec
 
@@ -41,7 +42,8 @@ class Stats:
 
 
 class EmulatorState:
-    """Credentials, issued tokens and fault counters, shared with the test thread."""
+    """Credentials, issued tokens, fault counters and the Batch API's files and jobs,
+    shared with the test thread."""
 
     def __init__(
         self,
@@ -51,6 +53,7 @@ class EmulatorState:
         client_secret: str,
         subscription_key: str,
         token_lifetime: int,
+        batch_phase_s: float = DEFAULT_PHASE_S,
     ) -> None:
         self.tenant_id = tenant_id
         self.client_id = client_id
@@ -64,6 +67,7 @@ class EmulatorState:
         self._revoked: set[str] = set()
         self._fault_counts: dict[str, int] = {}
         self.quotas = Quotas()
+        self.batch_api = BatchApi(batch_phase_s)
 
     def issue_token(self, audience: str) -> str:
         now = int(time.time())
@@ -109,6 +113,7 @@ class EmulatorState:
             self.stats.chat_requests = 0
             self.stats.requests.clear()
         self.quotas.reset()
+        self.batch_api.reset()
 
 
 def _b64(data: bytes) -> str:

@@ -41,6 +41,23 @@ SAFE = {
 }
 
 
+FAULT_BODIES: dict[str, tuple[int, dict[str, Any]]] = {
+    "500": (500, {"error": {"code": "InternalServerError", "message": "The server had an "
+                            "error while processing your request. Sorry about that!"}}),
+    "502": (502, {"statusCode": 502, "message": "Bad Gateway: the backend returned an "
+                  "invalid response."}),
+    "503": (503, {"error": {"code": "ServiceUnavailable", "message": "The service is "
+                            "temporarily unable to process your request. Please try again "
+                            "later."}}),
+    "504": (504, {"statusCode": 504, "message": "Gateway Timeout: the backend did not "
+                  "respond in time."}),
+    "408": (408, {"error": {"code": "Timeout", "message": "The operation was timeout."}}),
+    "quota": (403, {"statusCode": 403, "message": "Out of call volume quota. Quota will be "
+                    "replenished in 00:00:12."}),
+}  # fmt: skip
+"""Status faults (scenarios) and the status and body that replace the answer."""
+
+
 class ConnectionCut(Exception):
     """Raised mid-response by the ``cut`` fault so uvicorn drops the connection."""
 
@@ -71,7 +88,8 @@ class Answer:
     def __init__(self, body: dict[str, Any], model: str, reply: Reply, fault: str | None):
         self.model = model
         self.fault = fault
-        self.id = "chatcmpl-" + "".join(secrets.choice(_ALNUM) for _ in range(29))
+        # one urandom call, not 29 secrets.choice calls: half the cost of a batch row
+        self.id = "chatcmpl-" + "".join(_ALNUM[b % 62] for b in secrets.token_bytes(29))
         self.created = int(time.time())
         self.fingerprint = "fp_" + hashlib.sha256(model.encode()).hexdigest()[:10]
         self.pieces = reply.pieces
@@ -102,7 +120,8 @@ class Answer:
         jailbreak = {"filtered": False, "detected": False}
         return [{"prompt_index": 0, "content_filter_results": {**SAFE, "jailbreak": jailbreak}}]
 
-    def complete(self) -> Response:
+    def completion(self) -> dict[str, Any]:
+        """The ``chat.completion`` object (the non-streaming body; a batch output line's)."""
         message: dict[str, Any] = {
             "content": "".join(self.pieces),
             "refusal": None,
@@ -127,7 +146,7 @@ class Answer:
             "logprobs": None,
             "message": message,
         }
-        body = {
+        return {
             "choices": [choice],
             "created": self.created,
             "id": self.id,
@@ -137,7 +156,9 @@ class Answer:
             "system_fingerprint": self.fingerprint,
             "usage": self.usage,
         }
-        data = _dumps(body)
+
+    def complete(self) -> Response:
+        data = _dumps(self.completion())
         if self.fault == "malformed":
             data = data[: len(data) // 2]
         if self.fault == "fragmented":

@@ -36,6 +36,12 @@ def describe(exc: BaseException) -> MagicError:
         return MagicError("APIM", msg, "check AZURE_APIM_SUBSCRIPTION_KEY and the token scope")
     if isinstance(exc, errors.ModelNotFoundError):
         return MagicError("deployment", msg, "%azure config model=<your deployment name>")
+    if isinstance(exc, errors.BatchAPIUnavailableError):
+        return MagicError("APIM", msg)  # the message says what an administrator must add
+    if isinstance(exc, errors.BatchValidationError):
+        return MagicError("batch validation", msg, "fix those rows or the batch deployment")
+    if isinstance(exc, errors.BatchQuotaError):
+        return MagicError("batch quota", msg)
     if isinstance(exc, errors.ContentFilterError):
         return MagicError("content filter", msg, "rephrase the prompt")
     if isinstance(exc, errors.ContextWindowError):

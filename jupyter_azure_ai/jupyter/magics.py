@@ -29,6 +29,8 @@ from ..images import image_prompt
 from ..options import AzureOpenAIOptions
 from ..types import ResultMessage
 from ..view import Finished, LeftOut, MessageView, exchanges
+from .batch_magic import USAGE as BATCH_USAGE
+from .batch_magic import add_arguments as add_batch_arguments
 from .cell_images import CellImages, collect, show_thumbnails
 from .context import interpolate
 from .display import STRUCTURED_ERRORS, AnswerOutput, footer, show_footer, show_structured
@@ -96,6 +98,7 @@ def _cell_parser() -> _CellParser:
         help="how closely the model looks at images (low: one 512x512 view, fewer tokens)",
     )
     add_over_arguments(parser)
+    add_batch_arguments(parser)
     return parser
 
 
@@ -115,6 +118,7 @@ LINE_COMMANDS = {
     "resume [ID] [--fork]": "carry on with a saved conversation (this folder's latest;"
     " --fork: as a new one)",
     "fix [N] [-m MODEL]": "explain the last error (or cell N's); the corrected cell goes below",
+    "batch <command> [ID]": "Batch API: list | status ID | results ID [--out NAME] | cancel ID",
 }
 
 
@@ -419,6 +423,18 @@ class AzureMagics(Magics, AzureSettings):
 
         args = FIX_PARSER.parse_args(words)
         run_fix(self, args.cell, args.model)
+
+    def _cmd_batch(self, words: list[str]) -> None:
+        """``%azure batch list|status ID|results ID [--out NAME]|cancel ID``."""
+        from .batch_magic import run_line
+
+        if not words:
+            raise UsageError(f"usage: {BATCH_USAGE}")
+        try:
+            options = self.options()
+        except ConfigurationError as exc:
+            raise describe(exc) from None
+        run_line(self.shell, options, words)
 
     def _cmd_reset(self, _: list[str]) -> None:
         client = _shared_client()

@@ -55,8 +55,14 @@ def run_over(shell: Any, args: argparse.Namespace, cell: str, options: AzureOpen
         parsed, rows = prepare(data, template)
     except (TemplateError, TypeError) as exc:
         raise UsageError(f"--over {args.over}: {exc}") from None
+    batch = getattr(args, "batch_api", False)  # --batch-api (issue #13, batch_magic.py)
     if args.dry_run:
-        _show_dry_run(parsed, rows, options)
+        _show_dry_run(parsed, rows, options, batch=batch)
+        return None
+    if batch:
+        from .batch_magic import run_batch
+
+        run_batch(shell, args, parsed, data, output_format, options)
         return None
     result = map_rows(
         data,
@@ -96,7 +102,9 @@ def _show_summary(summary: str, error: str) -> None:
     display({"text/html": html, "text/plain": render.plain_text(text)}, raw=True)
 
 
-def _show_dry_run(parsed: Any, rows: Any, options: AzureOpenAIOptions) -> None:
+def _show_dry_run(
+    parsed: Any, rows: Any, options: AzureOpenAIOptions, *, batch: bool = False
+) -> None:
     from IPython.display import display
 
     from . import render
@@ -114,14 +122,19 @@ def _show_dry_run(parsed: Any, rows: Any, options: AzureOpenAIOptions) -> None:
     tokens = math.ceil(chars / 4)
     from ..pricing import price_for
 
-    price = price_for(options.model, None, options.pricing)  # the deployment's name
+    deployment = options.settings.batch_deployment if batch else options.model
+    price = price_for(deployment, None, options.pricing)  # the deployment's name
+    if price is not None and batch:
+        price = price.batch()
     cost = (
         f"≈ ${tokens * price.input / 1_000_000:.4f} for the input"
+        + (" at the Batch price (half)" if batch else "")
         if price is not None
         else "cost unknown (no price for this deployment)"
     )
+    via = " through the Batch API (results within 24 h)" if batch else ""
     head = (
-        f"dry run, nothing sent: {rows.count} rows to deployment {options.model}"
+        f"dry run, nothing sent: {rows.count} rows to deployment {deployment}{via}"
         f" · ≈ {tokens:,} input tokens (an estimate: ~4 characters a token) · {cost};"
         f" answers add up to {options.max_tokens:,} output tokens a row"
     )

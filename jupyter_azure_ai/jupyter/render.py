@@ -384,6 +384,28 @@ def preformatted_html(text: str) -> str:
     return f'<div class="{IGNORE_MATH}"><pre>{text_html(text)}</pre></div>\n'
 
 
+def table_html(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A table of outside text (``%azure batch list``, ``%azure sessions``: prompts and
+    answers are the user's and the model's words): every cell escaped, on one line."""
+    head = "".join(f"<th>{text_html(one_line(c))}</th>" for c in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{text_html(one_line(v))}</td>" for v in row) + "</tr>"
+        for row in rows
+    )
+    return (
+        f'<div class="{IGNORE_MATH}"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>\n"
+    )
+
+
+def table_plain(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """The same table as aligned ``text/plain`` columns."""
+    cells = [[one_line(c) for c in columns], *[[one_line(v) for v in row] for row in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    return "\n".join("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
+                     for r in cells)  # fmt: skip
+
+
 def history_html(turns: Sequence[tuple[str, str]]) -> str:
     """``%azure history``: (speaker, Markdown) pairs; both are outside text."""
     if not turns:
@@ -399,27 +421,6 @@ def history_plain(turns: Sequence[tuple[str, str]]) -> str:
     if not turns:
         return "(no conversation yet)"
     return "\n\n".join(f"{one_line(who)}: {plain_text(text)}" for who, text in turns)
-
-
-def table_html(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """A table of outside text (``%azure sessions``: prompts are the user's and the
-    model's words): every cell escaped, on one line."""
-    head = "".join(f"<th>{text_html(one_line(h))}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{text_html(one_line(c))}</td>" for c in row) + "</tr>"
-        for row in rows
-    )
-    table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-    return f'<div class="{IGNORE_MATH}">{table}</div>\n'
-
-
-def table_plain(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """The same table as ``text/plain``: columns padded, control characters visible."""
-    cells = [[one_line(c) for c in row] for row in [header, *rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
-    )
 
 
 __all__ = [

@@ -75,6 +75,10 @@ class AzureSettings(Configurable):
         ),
         "max_history_tokens",
     ).tag(unlimited=UNLIMITED)
+    batch_model = _opt(
+        Unicode(None, allow_none=True, help="Global-Batch deployment for --batch-api"),
+        "batch_model",
+    )
     format = Enum(["markdown", "text"], "markdown", help="answer display").tag(config=True)
     stream = Bool(True, help="stream answers as they arrive").tag(config=True)
     context_rows = CInt(

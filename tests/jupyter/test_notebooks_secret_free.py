@@ -32,6 +32,7 @@ def test_the_example_notebooks_are_there() -> None:
         "04-chat.ipynb",
         "05-tools.ipynb",
         "06-data-at-scale.ipynb",
+        "07-batch-api.ipynb",
         "08-assistant.ipynb",
     ]
     assert expected == NAMES

@@ -14,6 +14,11 @@ EXPECTED = [
     "AzureAgentClient",
     "AzureOpenAIError",
     "AzureOpenAIOptions",
+    "BatchAPIUnavailableError",
+    "BatchJob",
+    "BatchQuotaError",
+    "BatchRowError",
+    "BatchValidationError",
     "CLIConnectionError",
     "CanUseTool",
     "ConfigurationError",
@@ -62,7 +67,9 @@ EXPECTED = [
     "get_session_info",
     "get_session_messages",
     "list_sessions",
+    "list_batches",
     "map_rows",
+    "submit_batch",
     "tool",
 ]
 
