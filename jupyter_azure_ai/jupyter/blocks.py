@@ -6,11 +6,13 @@ safe only where CommonMark would end every open block anyway and the text after 
 cannot reach back: at a blank line that is not inside a fenced code block or a
 ``$$`` math block, followed by a line that starts at the margin and does not start a
 list item (a list goes on across blank lines; an indented line may continue a list
-item or be code). A line is judged as soon as its first characters settle that, never
-before, so a cut never depends on how the text was split into deltas: the cuts of a
-text are the same however and whenever it is scanned. (Reference-style link definitions that
-arrive after their use are the one thing a cut renders differently; models rarely
-write them.)
+item or be code). Math blocks follow the renderer's dollarmath rule: one ends at the
+first line that ends with ``$$``, blank lines included, and until that line arrives
+nothing after its opening is cut (without it, it was no math block at all). A line
+is judged as soon as its first characters settle that, never before, so a cut never
+depends on how the text was split into deltas: the cuts of a text are the same however
+and whenever it is scanned. (Reference-style link definitions that arrive after their
+use are the one thing a cut renders differently; models rarely write them.)
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ def cuts(text: str, start: int = 0) -> list[int]:
     """
     found: list[int] = []
     fence: tuple[str, int] | None = None  # (fence character, length) while inside one
-    in_math = False
+    in_math = False  # inside a ``$$`` block not closed yet
     content = False  # a block has begun since ``start``
     blank_seen = False  # a blank line (outside fences and math) since the last content
     pos = start
@@ -46,7 +48,7 @@ def cuts(text: str, start: int = 0) -> list[int]:
             if _closes(line, fence):
                 fence = None
         elif in_math:
-            in_math = line.count("$$") % 2 == 0
+            in_math = not line.strip().endswith("$$")
         elif not line.strip():
             blank_seen = content
         else:
@@ -56,7 +58,7 @@ def cuts(text: str, start: int = 0) -> list[int]:
             opened = _FENCE.match(line)
             if opened and not (opened.group(1)[0] == "`" and "`" in opened.group(2)):
                 fence = (opened.group(1)[0], len(opened.group(1)))
-            elif line.lstrip().startswith("$$") and line.count("$$") % 2 == 1:
+            elif _opens_math(line):
                 in_math = True
         pos = end + 1
 
@@ -72,6 +74,17 @@ def _opens_block(line: str, *, complete: bool = False) -> bool:
     if not complete and len(line) < _LONGEST_LIST_MARKER + 1:
         return False  # "1" may become "1. item" (a list goes on) or "1984 was" (a new block)
     return not _LIST_START.match(line)
+
+
+def _opens_math(line: str) -> bool:
+    """Does ``line`` open a ``$$`` block that goes on below it (the dollarmath plugin's
+    rule: ``$$`` at most three spaces in; closed on its own line if it ends with ``$$``;
+    no block at all if a ``$$`` sits inside it)?"""
+    body = line.lstrip(" ")
+    if len(line) - len(body) > 3 or not body.startswith("$$"):
+        return False
+    body = body.strip()
+    return len(body) <= 3 or ("$$" not in body[2:])
 
 
 def _closes(line: str, fence: tuple[str, int]) -> bool:

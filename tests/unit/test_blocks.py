@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from markdown_it import MarkdownIt
 
 from jupyter_azure_ai.jupyter.blocks import cuts
+from jupyter_azure_ai.jupyter.render import _parser
 
 PIECES = st.sampled_from(
     ["Para", "text", "**b**", "- ", "* ", "1. ", "2) ", "  ", "    ", "\t", "> ", "```",
@@ -14,7 +14,8 @@ PIECES = st.sampled_from(
      "\n\n", "\n", "\n", "`", "[r]: https://e.x", "x"]
 )  # fmt: skip
 TEXTS = st.lists(PIECES, max_size=40).map("".join)
-MD = MarkdownIt("commonmark").enable("table")
+# the parser the answer is rendered with: its $$ math blocks are what cuts() keeps whole
+MD = _parser()
 
 
 def top_level_spans(text: str) -> list[tuple[int, int]]:
@@ -23,6 +24,9 @@ def top_level_spans(text: str) -> list[tuple[int, int]]:
 
 @settings(max_examples=400, deadline=None)
 @given(TEXTS)
+@example("$$\n```$$\n\nPara")  # a $$ block closed on a fence-like line
+@example("$$\n```$$Para\n\nPara")  # not closed: ``` opens a fence that holds Para
+@example("$$\n\n$$")  # a $$ block holds blank lines
 def test_every_cut_is_where_a_top_level_block_starts(text: str) -> None:
     spans = top_level_spans(text)
     for offset in cuts(text):
