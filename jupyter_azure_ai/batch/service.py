@@ -15,6 +15,7 @@ API was imported from the inference spec, which has no ``/files`` or ``/batches`
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator, Mapping
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -28,8 +29,20 @@ from .._internal.failures import (
     batch_route_missing,
     is_token_limit,
 )
-from .._internal.transport import AzureHTTPTransport
-from ..errors import APIStatusError, AzureOpenAIError
+from .._internal.transport import (
+    MAX_RETRY_AFTER_S,
+    RETRY_STATUSES,
+    AzureHTTPTransport,
+    backoff_seconds,
+)
+from ..errors import (
+    APIStatusError,
+    AuthenticationError,
+    AzureOpenAIError,
+    CLIConnectionError,
+    RateLimitError,
+    UnauthorizedError,
+)
 from ..options import AzureOpenAIOptions, QuerySettings
 from .objects import BatchInfo, FileInfo
 
@@ -38,6 +51,8 @@ TOKEN_LIMIT_FIRST_WAIT_S = 5.0
 """The docs' advice for ``token_limit_exceeded``: retry with exponential backoff from 5 s."""
 TOKEN_LIMIT_TRIES = 6
 TOKEN_LIMIT_MAX_WAIT_S = 300.0
+CREATE_KEY = "jupyter_azure_ai_create"
+"""The ``metadata`` key of one ``create`` call's own id: a retry finds the job by it."""
 
 
 def api_url(endpoint: str, path: str, api_version: str, **query: Any) -> str:
@@ -170,13 +185,13 @@ class BatchService:
             "input_file_id": input_file_id,
             "endpoint": "/chat/completions",  # the service reads the lines' url anyway
             "completion_window": COMPLETION_WINDOW,
-            "metadata": metadata,
+            "metadata": {**metadata, CREATE_KEY: uuid.uuid4().hex},
         }
         wait = self.token_limit_first_wait_s
         waited = 0.0
         for attempt in range(1, self.token_limit_tries + 1):
             try:
-                info = BatchInfo.of(await self._json("POST", "batches", collection=True, body=body))
+                info = await self._create_once(body)
             except APIStatusError as exc:
                 if not is_token_limit(exc):
                     raise
@@ -192,6 +207,45 @@ class BatchService:
             waited += wait
             wait = min(wait * 2, TOKEN_LIMIT_MAX_WAIT_S)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _create_once(self, body: dict[str, Any]) -> BatchInfo:
+        """One job from one ``POST /batches``, retried here rather than by the transport.
+
+        A POST is not idempotent: after a lost answer (a timeout, a gateway's 5xx) the job
+        may exist, and sending again would start a second one, paid twice. So before each
+        retry the newest jobs are read, and the one carrying this call's ``CREATE_KEY`` is
+        the answer. A 429 refused the request: it is sent again at once (after its wait).
+        """
+        once = self.settings.replace(max_retries=0)
+        budget = self.settings.max_retries
+        for attempt in range(budget + 1):
+            try:
+                raw = await self._json("POST", "batches", collection=True, body=body, settings=once)
+                return BatchInfo.of(raw)
+            except (APIStatusError, CLIConnectionError) as exc:
+                if attempt == budget or not _may_retry(exc):
+                    raise
+                if not isinstance(exc, RateLimitError):
+                    found = await self._created(body["metadata"][CREATE_KEY])
+                    if found is not None:
+                        return found
+                retry_after = getattr(exc, "retry_after", None)
+                pause = backoff_seconds(attempt + 1)
+                if retry_after is not None and retry_after <= MAX_RETRY_AFTER_S:
+                    pause = retry_after
+                await anyio.sleep(pause)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _created(self, create_id: str) -> BatchInfo | None:
+        """The job an earlier try of this ``create`` made, if the service has it."""
+        try:
+            infos, _ = await self.list(limit=50)
+        except AzureOpenAIError:
+            return None  # cannot tell: the caller sends again, as before
+        for info in infos:
+            if info.id and info.metadata.get(CREATE_KEY) == create_id:
+                return info
+        return None
 
     async def get(self, batch_id: str) -> BatchInfo:
         return BatchInfo.of(
@@ -214,3 +268,13 @@ class BatchService:
             else []
         )
         return infos, bool(raw.get("has_more"))
+
+
+def _may_retry(exc: BaseException) -> bool:
+    """A failure the transport would have retried (minus ``token_limit_exceeded``, which
+    ``create`` waits for itself)."""
+    if isinstance(exc, APIStatusError):
+        return exc.status_code in RETRY_STATUSES and not is_token_limit(exc)
+    return isinstance(exc, CLIConnectionError) and not isinstance(
+        exc, (AuthenticationError, UnauthorizedError)
+    )

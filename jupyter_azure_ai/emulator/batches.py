@@ -91,6 +91,9 @@ combine with ``+``: ``fault-batch-partial+iso-times``), or by the create body's
     token-limit-create  fail-fast: the create itself answers 400 {"error": {"code":
                         "token_limit_exceeded", "message": "... token_limit_exceeded ..."}}
                         (body UNCONFIRMED); with *n the (n+1)-th create is accepted
+    lost-create         the job is created, but the create answers APIM's 504 {"statusCode":
+                        504, "message": "Gateway timeout"} (the answer lost on the way back):
+                        a client that sends the POST again makes a second job
     capital-status      status as "Validating", "InProgress", "Finalizing", "Completed",
                         "Failed", "Cancelling", "Cancelled", "Expired" (the docs show only
                         "Validating" and 'Completed'; "InProgress" is a guess: compare
@@ -148,6 +151,7 @@ FAULTS = frozenset(
         "expired",
         "token-limit",
         "token-limit-create",
+        "lost-create",
         "capital-status",
         "iso-times",
         "empty-ids",
@@ -560,6 +564,8 @@ class BatchApi:
         )
         with self._lock:
             self.batches[batch.id] = batch
+        if "lost-create" in faults:
+            return JSONResponse({"statusCode": 504, "message": "Gateway timeout"}, 504)
         return JSONResponse(await self.view(batch))
 
     def _batch(self, batch_id: str) -> Batch:

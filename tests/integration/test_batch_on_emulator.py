@@ -303,6 +303,24 @@ def test_token_limit_at_create_is_retried_then_a_quota_error(emulator: Emulator)
     assert "Global-Batch quota" in str(caught.value) and "\n" not in str(caught.value)
 
 
+def test_a_create_whose_answer_was_lost_makes_one_job(emulator: Emulator) -> None:
+    """The gateway's 504 came after the job existed: sending the POST again would start
+    (and bill) the same rows twice."""
+    o = opts(emulator, batch_model="fault-batch-lost-create*1")
+    df = frame(3)
+    job = submit_batch(df, TEMPLATE, o, limits=FAST)
+
+    async def jobs_of_the_file() -> list[str]:
+        async with BatchService(o) as service:
+            infos, _ = await service.list(limit=100)
+        file_id = job._record.parts[0].input_file_id
+        return [info.id for info in infos if info.input_file_id == file_id]
+
+    assert anyio.run(jobs_of_the_file) == [job.id]
+    assert job.wait(progress=False)["completed"] == 1
+    assert job.results().attrs["azure_batch"].ok == 3
+
+
 def test_a_gateway_without_the_batch_api_is_one_clear_error(emulator: Emulator) -> None:
     o = opts(emulator, endpoint=emulator.no_batch_api_endpoint)
     with pytest.raises(BatchAPIUnavailableError) as caught:

@@ -287,6 +287,42 @@ async def test_token_limit_is_retried_with_backoff_then_a_quota_error(
     assert "Global-Batch quota" in str(caught.value) and "gpt-4-batch" in str(caught.value)
 
 
+async def test_a_create_whose_answer_was_lost_is_not_sent_twice(no_sleep: list[float]) -> None:
+    """A gateway 504 after the service made the job: the retry finds it, no second job."""
+    made: list[dict[str, Any]] = []
+
+    def create(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        made.append({"id": f"batch_{len(made) + 1}", "status": "validating", **body})
+        if len(made) == 1:
+            return httpx.Response(504, json={"statusCode": 504, "message": "Gateway timeout"})
+        return httpx.Response(200, json=made[-1])
+
+    fake = Service(
+        {
+            ("POST", "/openai/batches"): create,
+            ("GET", "/openai/batches"): lambda r: httpx.Response(
+                200, json={"object": "list", "data": made[::-1], "has_more": False}
+            ),
+        }
+    )
+    http = httpx.AsyncClient(transport=httpx.MockTransport(fake))
+    async with BatchService(options(max_retries=2), http_client=http) as service:
+        info = await service.create("file-1", {"part": "1"})
+        assert info.id == "batch_1" and len(made) == 1
+        # A 503 before the service made anything: the lookup finds nothing, sent again.
+        fake.routes[("POST", "/openai/batches")] = lambda r: answers.pop(0)(r)
+        answers = [
+            lambda r: httpx.Response(503, json={"error": {"code": "busy", "message": "busy"}}),
+            create,
+        ]
+        again = await service.create("file-2", {"part": "2"})
+    assert again.id == "batch_2" and len(made) == 2
+    assert [r.method for r in fake.requests] == ["POST", "GET", "POST", "GET", "POST"]
+    ids = {m["metadata"]["jupyter_azure_ai_create"] for m in made}
+    assert len(ids) == 2 and all(m["metadata"]["part"] for m in made)
+
+
 def test_validation_failures_name_each_line_and_its_row() -> None:
     err = batch_validation_failed(
         "batch_1",
