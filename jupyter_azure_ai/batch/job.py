@@ -9,8 +9,9 @@ lost, even when a later part fails. All network work runs on the SDK's loop thre
 Ctrl-C is noticed at once.
 
 ``BatchJob.wait`` polls politely: at most once a minute against a real gateway (the
-docs' advice), every ``LOCAL_POLL_S`` against a loopback endpoint (the emulator, whose
-jobs take seconds). Ctrl-C while waiting detaches — the job keeps running on Azure —
+docs' advice). Against a loopback endpoint — the emulator, whose jobs take seconds, but
+maybe a tunnel or proxy to a real gateway — it starts at ``LOCAL_POLL_S`` and slows down
+to once a minute too. Ctrl-C while waiting detaches — the job keeps running on Azure —
 and says how to come back (``BatchJob.attach(id)`` or ``%azure batch status ID``).
 
 A job that fails validation with ``token_limit_exceeded`` only (the enqueued-token
@@ -54,7 +55,10 @@ T = TypeVar("T")
 REMOTE_POLL_S = 60.0
 """The docs ask for at most one status request a minute per job."""
 LOCAL_POLL_S = 0.2
-"""Against a loopback endpoint (the emulator runs a job in about a second)."""
+"""The first wait against a loopback endpoint (the emulator runs a job in about a second)."""
+LOCAL_POLL_GROWTH = 1.5
+"""Each loopback wait is this much longer, up to ``REMOTE_POLL_S`` (after about 3 minutes):
+a loopback endpoint may be a tunnel to a real gateway."""
 FILE_POLL_S = (2.0, 15.0)
 """Waiting for an uploaded file to be processed: from 2 s, growing to 15 s."""
 FILE_WAIT_LIMIT_S = 3600.0
@@ -76,11 +80,14 @@ def _loopback(endpoint: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
-def poll_seconds(endpoint: str, limits: BatchLimits) -> float:
-    """The wait between status polls: never under a minute against a real gateway."""
-    if _loopback(endpoint):
-        return limits.poll_s if limits.poll_s is not None else LOCAL_POLL_S
-    return max(REMOTE_POLL_S, limits.poll_s or 0.0)
+def poll_seconds(endpoint: str, limits: BatchLimits, polls: int = 0) -> float:
+    """The wait after status poll number ``polls`` (from 0): never under a minute against
+    a real gateway; against loopback from ``LOCAL_POLL_S`` growing to a minute."""
+    if not _loopback(endpoint):
+        return max(REMOTE_POLL_S, limits.poll_s or 0.0)
+    if limits.poll_s is not None:
+        return limits.poll_s
+    return min(LOCAL_POLL_S * LOCAL_POLL_GROWTH**polls, REMOTE_POLL_S)
 
 
 @dataclass(frozen=True)
@@ -345,14 +352,15 @@ class BatchJob:
     def follow(self, on_status: Callable[[BatchStatus], None] | None = None) -> BatchStatus:
         """``wait`` without the bar: ``on_status`` sees each poll's status (the magic's
         display); Ctrl-C is left to the caller (``KeyboardInterrupt``)."""
-        interval = poll_seconds(self._options.endpoint, self._limits)
+        polls = 0
         while True:
             self._last = _run(self._refresh())
             if on_status is not None:
                 on_status(self._last)
             if self._last.done and not self._retry_at:
                 break
-            _sleep(interval)
+            _sleep(poll_seconds(self._options.endpoint, self._limits, polls))
+            polls += 1
         self._raise_validation()
         return self._last
 
@@ -658,7 +666,7 @@ async def _processed(service: BatchService, uploaded: FileInfo) -> FileInfo:
             )
         await anyio.sleep(wait)
         waited += wait
-        wait = wait if local else min(wait * 1.5, FILE_POLL_S[1])
+        wait = min(wait * 1.5, FILE_POLL_S[1])  # loopback too: it may be a tunnel
         info = await service.file(info.id)
     if info.status != "processed":
         raise batch_validation_failed(None, [], detail=info.details or f"the file is {info.status}")

@@ -158,6 +158,18 @@ def test_polling_is_at_most_once_a_minute_except_on_loopback() -> None:
     assert poll_seconds("https://localhost:8443/openai", BatchLimits(poll_s=0.05)) == 0.05
 
 
+def test_loopback_polls_slow_down_to_once_a_minute() -> None:
+    """A loopback endpoint may be a tunnel or proxy to a real gateway: fast at first (the
+    emulator's jobs take seconds), then as polite as against the gateway itself."""
+    local = "https://127.0.0.1:8443/openai"
+    waits = [poll_seconds(local, BatchLimits(), n) for n in range(40)]
+    assert waits[0] < 1 and waits == sorted(waits) and waits[-1] == 60
+    fast = [w for w in waits if w < 60]
+    assert len(fast) <= 16 and sum(fast) < 200  # at most 16 quick polls, ~3 minutes
+    remote = "https://contoso.azure-api.net/openai"
+    assert {poll_seconds(remote, BatchLimits(), n) for n in range(40)} == {60}
+
+
 # --- the calls ----------------------------------------------------------------------------
 
 
