@@ -181,6 +181,8 @@ class AzureMagics(Magics, AzureSettings):
             CELL_PARSER.error("--code does not go with --over (a row template's answers are data)")
         if args.over is not None and args.image:
             CELL_PARSER.error("--image does not go with --over (one image for every row?)")
+        if args.batch_api and args.over is None:  # else it would be one chat request
+            CELL_PARSER.error("--batch-api goes with --over NAME (a row template over a table)")
         if args.over is not None:  # the cell is a row template (over.py)
             from .over import run_over
 

@@ -169,6 +169,13 @@ def test_cancel_and_errors_are_one_line(emulator: Emulator, tmp_path: Path) -> N
         assert bad.error is not None and len(bad.error["traceback"]) == 1
         usage = k.run("%azure batch")
         assert usage.status == "error" and "status ID" in usage.stderr
+        chats = sum(1 for r in emulator.stats.requests if r.path.endswith("/chat/completions"))
+        alone = k.run("%%azure --batch-api\nWhat is the sentiment of: great")
+        assert alone.status == "error" and alone.stderr.startswith("UsageError: --batch-api")
+        assert "--over" in alone.stderr.splitlines()[0]
+        assert chats == sum(
+            1 for r in emulator.stats.requests if r.path.endswith("/chat/completions")
+        )  # not sent as one chat request at the Standard price
         standard = k.run("%azure config batch_model=gpt-4\n")
         assert standard.status == "ok"
         failed = k.run(CELL, timeout=60)
