@@ -145,6 +145,31 @@ def test_statuses_times_ids_and_counts_in_every_documented_variant() -> None:
     assert FileInfo.of({"id": "f"}).status == "processed"
 
 
+def test_iso_times_read_the_same_under_python_3_10s_fromisoformat(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """3.10's fromisoformat takes only 3 or 6 fractional digits and no "Z" (CI runs 3.11)."""
+    import re
+    from datetime import datetime
+
+    from jupyter_azure_ai.batch import objects
+
+    strict = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3}(\d{3})?)?([+-]\d\d:\d\d)?")
+
+    class Py310(datetime):
+        @classmethod
+        def fromisoformat(cls, text: str) -> Py310:
+            if not strict.fullmatch(text):
+                raise ValueError(f"Invalid isoformat string: {text!r}")
+            return super().fromisoformat(text)  # type: ignore[return-value]
+
+    monkeypatch.setattr(objects, "datetime", Py310)
+    assert time_of("2024-07-19T17:13:57.2491382+00:00") == pytest.approx(1721409237.249138)
+    assert time_of("2024-07-19T17:13:57.2491382Z") == pytest.approx(1721409237.249138)
+    assert time_of("2024-07-19T17:13:57Z") == 1721409237.0
+    assert time_of("2024-07-19T19:13:57.5+0200") == pytest.approx(1721409237.5)
+
+
 def test_status_counts_and_done() -> None:
     s = BatchStatus({"completed": 2, "in_progress": 1}, 300, 150, 3)
     assert not s.done and s["completed"] == 2 and s["failed"] == 0
