@@ -121,8 +121,8 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _ms(timestamp: str | None) -> int | None:
-    if not timestamp:
+def _ms(timestamp: object) -> int | None:
+    if not isinstance(timestamp, str) or not timestamp:
         return None
     try:
         return int(datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp() * 1000)
@@ -443,6 +443,7 @@ def load_session(session_id: str) -> SavedSession:
     path = _existing(session_id)
     saved = SavedSession(check_session_id(session_id), None)
     bad: list[int] = []
+    headed = False
     for number, record in _records(path):
         if record is None:
             bad.append(number)
@@ -450,8 +451,10 @@ def load_session(session_id: str) -> SavedSession:
         kind = record["type"]
         try:
             if kind == "session":
-                saved.cwd = record.get("cwd")
-                saved.created_at = record.get("timestamp")
+                if not headed:  # the file's own header, not a stray copy
+                    saved.cwd = _text(record.get("cwd"))
+                    saved.created_at = _text(record.get("timestamp"))
+                headed = True
                 continue
             if kind == "failed":
                 del saved.conversation[int(record["keep"]) :]
@@ -460,7 +463,7 @@ def load_session(session_id: str) -> SavedSession:
                 api = [m for m in record.get("api") or () if isinstance(m, dict)]
                 saved.history.append(message)
                 saved.conversation.extend(api)
-        except (KeyError, TypeError, ValueError):
+        except (AttributeError, KeyError, TypeError, ValueError):  # a line of another shape
             bad.append(number)
             continue
         saved.records.append(record)
@@ -508,6 +511,11 @@ def _prompt_text(content: Any) -> str | None:
     return "".join(str(b.get("text", "")) for b in content if isinstance(b, dict))
 
 
+def _text(value: object) -> str | None:
+    """``value`` when it is a str (a hand-edited or foreign line may hold anything)."""
+    return value if isinstance(value, str) else None
+
+
 def _info(path: Path) -> SDKSessionInfo | None:
     try:
         stat = path.stat()
@@ -518,9 +526,10 @@ def _info(path: Path) -> SDKSessionInfo | None:
             if record is None:
                 continue
             if record["type"] == "session":
-                header = record
+                header = header or record  # the file's own header, not a stray copy
             elif record["type"] == "user":
-                text = _prompt_text((record.get("message") or {}).get("content"))
+                message = record.get("message")
+                text = _prompt_text(message.get("content") if isinstance(message, dict) else None)
                 if text is not None:
                     turns += 1
                     first = text if first is None else first
@@ -533,10 +542,10 @@ def _info(path: Path) -> SDKSessionInfo | None:
         last_modified=int(stat.st_mtime * 1000),
         file_size=stat.st_size,
         first_prompt=first,
-        cwd=header.get("cwd"),
+        cwd=_text(header.get("cwd")),
         created_at=_ms(header.get("timestamp")),
         turns=turns,
-        forked_from=header.get("forked_from"),
+        forked_from=_text(header.get("forked_from")),
     )
 
 

@@ -204,6 +204,27 @@ async def test_garbage_lines_in_the_middle_are_skipped_too() -> None:
     assert saved.history == client.history
 
 
+async def test_json_lines_of_another_shape_are_skipped_and_the_listing_still_works() -> None:
+    client = await conversation(recorder())
+    await client.disconnect()
+    path = session_file(client.session_id)
+    odd = [
+        '{"type": "user", "message": [1]}',  # message not an object
+        '{"type": "user", "message": {"content": 5}}',
+        '{"type": "assistant", "message": {"content": ["x"], "model": "m"}}',  # block a str
+        '{"type": "session", "timestamp": 5, "cwd": 7}',  # a stray header of other types
+    ]
+    with path.open("a", encoding="utf-8") as f:
+        f.write("\n".join(odd) + "\n")
+    (info,) = list_sessions()  # one odd file must not break the listing of all
+    assert info.turns == 4 and info.cwd == str(Path.cwd().resolve())
+    assert info.created_at is not None
+    assert [i.session_id for i in list_sessions(os.getcwd())] == [client.session_id]
+    with pytest.warns(SessionFileWarning, match=r"skipped 3 incomplete line"):
+        saved = load_session(client.session_id)
+    assert saved.history == client.history and saved.cwd == info.cwd
+
+
 async def test_fork_leaves_the_original_untouched() -> None:
     client = await conversation(recorder())
     await client.disconnect()
