@@ -26,7 +26,7 @@ import sys
 import sysconfig
 import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,22 @@ class CellError:
 
     def __str__(self) -> str:
         return self.report()
+
+    def scrubbed(self, secrets: Iterable[str]) -> CellError:
+        """This error with each secret written ``***`` (what ``{Err[n]}`` inserts: a cell
+        may have raised with the key in its message, as ``%azure fix`` knows)."""
+        secrets = tuple(secrets)
+
+        def hide(text: str) -> str:
+            return _hide(text, secrets)
+
+        return replace(
+            self,
+            source=hide(self.source),
+            message=hide(self.message),
+            frames=tuple(map(hide, self.frames)),
+            names=tuple(map(hide, self.names)),
+        )
 
 
 # --- the traceback -------------------------------------------------------------------
@@ -372,8 +388,11 @@ def scrub(text: str, options: Any) -> str:
     """``text`` with this kernel's client secret and subscription key replaced by ``***``:
     a cell may print or raise with one (``os.environ[...]``), and a fix request sends the
     cell's source and error text."""
-    for name in SECRET_FIELDS:
-        value = getattr(options, name, None)
+    return _hide(text, (getattr(options, name, None) for name in SECRET_FIELDS))
+
+
+def _hide(text: str, secrets: Iterable[object]) -> str:
+    for value in secrets:
         if isinstance(value, str) and len(value) >= 4:
             text = text.replace(value, "***")
     return text

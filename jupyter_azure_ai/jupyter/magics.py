@@ -304,10 +304,22 @@ class AzureMagics(Magics, AzureSettings):
         return answer
 
     def _namespace(self) -> Mapping[str, Any]:
-        """The notebook's variables, and ``Err`` (errors by cell) unless the user has one."""
+        """The notebook's variables, and ``Err`` (errors by cell, secrets hidden) unless
+        the user has one."""
         user_ns = self.shell.user_ns if self.shell else {}
         errors = self.errors.by_count if self.errors is not None else {}
+        if errors:
+            secrets = self._secrets()
+            errors = {count: error.scrubbed(secrets) for count, error in errors.items()}
         return ChainMap(user_ns, {"Err": errors})
+
+    def _secrets(self) -> tuple[str, ...]:
+        """The client secret and subscription key (none while the settings are incomplete:
+        then nothing can be sent either)."""
+        try:
+            return self.options().secrets()
+        except ConfigurationError:
+            return ()
 
     def _code_to_next_cell(self, answer: str, *, first_only: bool = False) -> str:
         """Offer the answer's code as the next cell; the footer note saying so."""

@@ -266,6 +266,23 @@ def test_fix_request_never_carries_the_secrets(
         assert secret not in fix.everything()
 
 
+def test_err_field_never_carries_the_secrets(
+    kernel: Kernel, emulator: Emulator, bodies: list[dict[str, Any]]
+) -> None:
+    """``{Err[n]}`` inserts what ``%azure fix`` sends: the secrets are hidden the same way."""
+    failed = kernel.run(
+        "import os\nraise RuntimeError('rejected ' + os.environ['AZURE_APIM_SUBSCRIPTION_KEY'])"
+    )
+    assert failed.status == "error"
+    count = failed.of("execute_input")[0]["content"]["execution_count"]
+    run = kernel.run(f"%%azure --new\nRepeat verbatim: {{Err[{count}]}}")
+    assert run.status == "ok", run.error
+    sent = _last_user(bodies[0])
+    assert "RuntimeError: rejected ***" in sent
+    assert emulator.subscription_key not in json.dumps(bodies)
+    assert emulator.subscription_key not in run.everything()
+
+
 def test_code_does_not_go_with_over(kernel: Kernel, emulator: Emulator) -> None:
     run = kernel.run("%%azure --over sales --code\nSay {region}")
     assert run.status == "error"
