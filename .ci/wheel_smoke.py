@@ -163,7 +163,10 @@ def check_installed(wheel: Path, notebooks: list[str], work: Path, env: dict[str
     _step(f"demo --dry-run copied {len(notebooks)} notebooks out of the package", started)
 
 
-def main() -> int:
+def smoke_env(work: Path) -> dict[str, str]:
+    """The environment of every step: none of this machine's Azure settings or Python
+    paths, and the conversation ``ask`` saves (sessions.py) kept in ``work``, not in the
+    user's data dir."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -171,8 +174,14 @@ def main() -> int:
         and k
         not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
     }
+    env["JUPYTER_AZURE_AI_DATA_DIR"] = str(work / "data")
+    return env
+
+
+def main() -> int:
     with tempfile.TemporaryDirectory(prefix="jupyter-azure-ai-wheel-") as tmp:
         work = Path(tmp)
+        env = smoke_env(work)
         try:
             started = time.monotonic()
             wheel = build(work / "dist", env)
