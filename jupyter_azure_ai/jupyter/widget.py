@@ -221,22 +221,21 @@ class ChatWidget(anywidget.AnyWidget):
         except Exception as exc:
             self.status = f"✗ {describe(exc)}"
             return
-        try:
-            encoded = _encoded(images)
-        except ConfigurationError as exc:  # nothing is sent
+        if len(images) > MAX_IMAGES:  # nothing is sent
+            self.status = f"✗ image: {len(images)} images; Azure takes at most {MAX_IMAGES}"
+            return
+        try:  # a matplotlib figure is drawn here: matplotlib is not thread-safe
+            images = [_drawn(image) for image in images]
+        except ConfigurationError as exc:
             self.status = f"✗ image: {exc}"
             return
-        prompt: str | AsyncIterator[dict[str, Any]] = text
-        user: dict[str, Any] = {"role": "user", "text": text, "tools": []}
-        if encoded:
-            prompt = image_prompt(text, *(e.block() for e in encoded))
-            user["images"] = [_thumbnail_entry(e) for e in encoded]
         client = self._last = self._client(options)
         self.model = options.model
         self.busy = True
         self.status = f"{options.model} · answering…"
-        self.transcript = [*self.transcript, user]
-        self._runtime.submit(self._answer(client, options, prompt))
+        self.transcript = [*self.transcript, {"role": "user", "text": text, "tools": []}]
+        # images are fitted and re-encoded in _answer, off this thread (~0.3 s each)
+        self._runtime.submit(self._answer(client, options, text, list(images)))
         if wait:
             try:
                 self._main.run_until(lambda: not self.busy)
@@ -248,9 +247,20 @@ class ChatWidget(anywidget.AnyWidget):
         self,
         client: AzureAgentClient,
         options: AzureOpenAIOptions,
-        text: str | AsyncIterator[dict[str, Any]],
+        text: str,
+        images: Sequence[Any] = (),
     ) -> None:
         """Runs on the loop thread; everything shown goes through ``self._post``."""
+        prompt: str | AsyncIterator[dict[str, Any]] = text
+        if images:  # Pillow's work on a worker thread: neither the kernel nor the loop waits
+            try:
+                encoded, thumbnails = await asyncio.to_thread(_prepared, images)
+            except Exception as exc:  # nothing is sent
+                why = exc if isinstance(exc, ConfigurationError) else describe(exc)
+                self._post(partial(self._done, client, f"✗ image: {why}"))
+                return
+            self._post(partial(self._show_images, thumbnails))
+            prompt = image_prompt(text, *(e.block() for e in encoded))
         started = time.perf_counter()
         pending: list[str] = []
         last = time.monotonic()
@@ -265,7 +275,7 @@ class ChatWidget(anywidget.AnyWidget):
 
         try:
             view = MessageView()
-            async for message in self._runtime.converse(client, text, options):
+            async for message in self._runtime.converse(client, prompt, options):
                 for event in view.feed(message):
                     if isinstance(event, Text):
                         pending.append(event.text)
@@ -297,6 +307,11 @@ class ChatWidget(anywidget.AnyWidget):
         finally:
             self._post(partial(self._done, client, status))
 
+    def _show_images(self, thumbnails: list[dict[str, str]]) -> None:
+        """On the main thread: the prompt being answered shows the thumbnails of its images."""
+        *before, user = self.transcript
+        self.transcript = [*before, {**user, "images": thumbnails}]
+
     def _done(self, client: AzureAgentClient, status: str) -> None:
         """On the main thread: the final state, then the end marker."""
         self.transcript = transcript_of(client.history)
@@ -317,11 +332,19 @@ def show_conversation(client: AzureAgentClient, status: str = "") -> None:
             panel.status = status
 
 
-def _encoded(images: Sequence[Any]) -> list[EncodedImage]:
-    """The panel's images, fitted and re-encoded; one ``ConfigurationError`` line if not."""
-    if len(images) > MAX_IMAGES:
-        raise ConfigurationError(f"{len(images)} images; Azure takes at most {MAX_IMAGES}")
-    return [encode_image(image) for image in images]
+def _drawn(image: Any) -> Any:
+    """A matplotlib Figure or Axes as PNG bytes (drawn on the calling thread); anything else
+    as it is."""
+    if type(image).__module__.split(".")[0] == "matplotlib":
+        return encode_image(image).data
+    return image
+
+
+def _prepared(images: Sequence[Any]) -> tuple[list[EncodedImage], list[dict[str, str]]]:
+    """The panel's images, fitted and re-encoded, and their transcript thumbnails; one
+    ``ConfigurationError`` line if one is not an image."""
+    encoded = [encode_image(image) for image in images]
+    return encoded, [_thumbnail_entry(e) for e in encoded]
 
 
 def chat(*, new_conversation: bool = False, **overrides: Any) -> ChatWidget:

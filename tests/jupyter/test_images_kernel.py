@@ -168,10 +168,42 @@ def test_a_pasted_image_reaches_the_model_and_state_keeps_only_the_thumbnail(
 def test_a_pasted_file_that_is_not_an_image_is_a_status_line(fresh: Kernel) -> None:
     code = (
         "panel._on_msg(panel, {'type': 'ask', 'text': 'x'}, [memoryview(b'%PDF-1.7 ...')])\n"
-        "print(panel.status, panel.busy)"
+        "panel._main.run_until(lambda: not panel.busy)\n"
+        "print(panel.status, panel.busy, panel.transcript[-1]['text'] != 'x')"
     )
     run = fresh.run(code)
     assert run.status == "ok", run.error
     assert run.stdout.strip() == (
-        "✗ image: not a PNG, JPEG, GIF or WEBP image (its first bytes say so) False"
+        "✗ image: not a PNG, JPEG, GIF or WEBP image (its first bytes say so) False True"
     )
+
+
+SPIED = """
+import threading
+from jupyter_azure_ai.jupyter import widget as _widget
+_on_main, _real = [], _widget.encode_image
+def _spy(value, **kw):
+    _on_main.append(threading.current_thread() is threading.main_thread())
+    return _real(value, **kw)
+_widget.encode_image = _spy
+try:
+    panel._on_msg(panel, {"type": "ask", "text": "And this one?"}, [memoryview(photo)])
+    _returned_busy = panel.busy  # the comm handler returned before the image was encoded
+    panel._main.run_until(lambda: not panel.busy)
+finally:
+    _widget.encode_image = _real
+print(json.dumps({"on_main": _on_main, "busy": _returned_busy,
+                  "images": panel.transcript[-2].get("images"), "answer": panel.transcript[-1]}))
+"""
+
+
+def test_a_pasted_image_is_encoded_off_the_kernels_main_thread(fresh: Kernel) -> None:
+    """Fitting and re-encoding a pasted screenshot takes ~0.3 s: not on the thread that
+    handles the kernel's messages."""
+    run = fresh.run(SPIED, timeout=90)
+    assert run.status == "ok", run.error
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    assert seen["on_main"] == [False] and seen["busy"] is True
+    (thumb,) = seen["images"]
+    assert thumb["src"].startswith("data:image/jpeg;base64,") and thumb["alt"] == "image 864x576"
+    assert "I see 1 image" in seen["answer"]["text"]
