@@ -2,7 +2,7 @@
 
 ``AzureOpenAIOptions`` is the public, seed-compatible constructor: one flat dataclass
 with every setting. Inside the SDK it is never passed around whole; it is split into
-three frozen parts, because each lives for a different time:
+four frozen parts, because each lives for a different time:
 
 - ``ConnectionSettings`` — endpoint, credentials, authority, scope, TLS, proxy,
   default headers. Hashable: it keys a client's connection pool and token cache. A
@@ -270,7 +270,7 @@ class AzureOpenAIOptions:
         return self.connection.secrets()
 
 
-# --- the three parts ------------------------------------------------------------
+# --- the four parts -------------------------------------------------------------
 
 
 @dataclass(frozen=True, repr=False)
