@@ -223,7 +223,8 @@ class BatchJob:
     ) -> BatchJob:
         """The job ``batch_id`` (the first job's id, or any of its jobs'), from the local
         record; a job submitted elsewhere is read from the service (its rows then have
-        positions ``0..n-1`` as index). ``output_format``: the class the structured
+        positions ``0..n-1`` as index, and only that job's rows: a split submission's
+        other jobs are attached by their own ids). ``output_format``: the class the structured
         answers become (without it they are dicts, checked against the recorded schema)."""
         options = options if options is not None else AzureOpenAIOptions.from_env()
         rec = records.find(batch_id)
@@ -250,6 +251,7 @@ class BatchJob:
                     max(info.total - 1, 0),
                     info.total,
                     info.status,
+                    custom_base=_first_row(info),
                 )
             ],
         )
@@ -422,12 +424,15 @@ class BatchJob:
             for part, info in zip(rec.parts, infos, strict=True):
                 if info.finished_at is not None:
                     ended.append(info.finished_at)
+                shift = 0 if part.custom_base is None else part.first - part.custom_base
                 for file_id in (info.output_file_id, info.error_file_id):
                     if file_id is None:
                         continue
                     async for raw in service.lines(file_id):
                         line = parse_line(raw)
-                        position = position_of(line, rec.rows) if line is not None else None
+                        position = None
+                        if line is not None:
+                            position = position_of(line, rec.rows, shift)
                         if line is None or position is None:
                             continue
                         kept, usage, cost = read_answer(line, self._output, rec.deployment, pricing)
@@ -527,6 +532,15 @@ def _sleep(seconds: float) -> None:
 def _metadata(group: str, part: int, first_row: int) -> dict[str, str]:
     """The job's ``metadata``: which submission and part it is (no data, no secret)."""
     return {"jupyter_azure_ai": group, "part": str(part), "first_row": str(first_row)}
+
+
+def _first_row(info: BatchInfo) -> int | None:
+    """The custom_id of a job's first line, from the metadata ``submit_batch`` gave it
+    (None: not one of ours, or its first part — its custom_ids start at 0)."""
+    first = str(info.metadata.get("first_row") or "")
+    if "jupyter_azure_ai" not in info.metadata or not first.isdigit() or first == "0":
+        return None
+    return int(first)
 
 
 async def _get(options: AzureOpenAIOptions, batch_id: str) -> BatchInfo:

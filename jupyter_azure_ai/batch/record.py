@@ -72,6 +72,9 @@ class PartRecord:
     status: str = "validating"
     tries: int = 1  # creations so far (a job refused with token_limit_exceeded is re-created)
     earlier_ids: list[str] = field(default_factory=list)  # the jobs it replaced
+    # The custom_id of the job's first line when it is not ``first``: a job of a split
+    # submission attached on another machine (its lines count from its ``first_row``).
+    custom_base: int | None = None
 
 
 @dataclass

@@ -64,11 +64,12 @@ class BatchStats:
         )
 
 
-def position_of(line: Mapping[str, Any], rows: int) -> int | None:
-    """The row a line answers (its ``custom_id``), or None when it names no row of ours."""
+def position_of(line: Mapping[str, Any], rows: int, shift: int = 0) -> int | None:
+    """The row a line answers (its ``custom_id`` plus ``shift``), or None when it names no
+    row of ours."""
     custom = line.get("custom_id")
     try:
-        position = int(str(custom))
+        position = int(str(custom)) + shift
     except ValueError:
         return None
     return position if 0 <= position < rows else None

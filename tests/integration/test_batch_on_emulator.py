@@ -380,6 +380,25 @@ def test_a_job_submitted_elsewhere_attaches_by_id(
     assert [j.id for j in list_batches(opts(emulator))] == [job.id]
 
 
+def test_a_later_job_of_a_split_submission_attaches_elsewhere_with_its_answers(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its lines' custom_ids count from its first row (3 here), not from 0."""
+    df = frame(7)
+    limits = dataclasses.replace(FAST, max_lines=3)
+    job = submit_batch(df, TEMPLATE, opts(emulator), limits=limits)
+    job.wait(progress=False)
+    mapped = map_rows(df, TEMPLATE, opts(emulator), cache=False, progress=False)
+    monkeypatch.setenv(records.ENV_VAR, str(tmp_path / "another-machine"))
+    second = BatchJob.attach(job.ids[1], opts(emulator), limits=FAST)
+    second.wait(progress=False)
+    result = second.results()
+    assert result.attrs["azure_batch"].ok == 3
+    assert result.tolist() == mapped.tolist()[3:6] and list(result.index) == [0, 1, 2]
+    # The record written on attach reads the same again.
+    assert BatchJob.attach(job.ids[1], opts(emulator)).results().tolist() == result.tolist()
+
+
 def test_an_unknown_deployment_fails_validation(emulator: Emulator) -> None:
     job = submit_batch(
         frame(2), TEMPLATE, opts(emulator, batch_model="no-such-deployment"), limits=FAST
