@@ -69,10 +69,11 @@ class SessionFileWarning(UserWarning):
 
 
 def data_dir() -> Path:
-    """``JUPYTER_AZURE_AI_DATA_DIR``, else the platform's user data folder."""
-    override = os.environ.get(ENV_VAR)
+    """``JUPYTER_AZURE_AI_DATA_DIR`` (``~`` expanded, as the Batch records read it), else
+    the platform's user data folder."""
+    override = os.environ.get(ENV_VAR, "").strip()
     if override:
-        return Path(override)
+        return Path(override).expanduser()
     import platformdirs
 
     return Path(platformdirs.user_data_dir("jupyter-azure-ai", appauthor=False))
@@ -244,11 +245,13 @@ def _background() -> ThreadPoolExecutor:
 
 
 def _open_dir() -> Path:
-    """The sessions folder, made (``0700``, and its parent) once per process."""
+    """The sessions folder, made ``0700`` once per process; its parent too when it is
+    ours (the platform's folder, or one this made), never a folder the user named."""
     folder = sessions_dir()
     if folder not in _READY_DIRS:
+        ours = not os.environ.get(ENV_VAR, "").strip() or not folder.parent.exists()
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        for path in (folder, folder.parent):
+        for path in (folder, folder.parent) if ours else (folder,):
             if path.stat().st_mode & 0o077:
                 path.chmod(0o700)
         _READY_DIRS.add(folder)

@@ -381,6 +381,24 @@ async def test_a_disk_that_refuses_warns_once_and_the_answer_still_comes(
     assert list_sessions() == []
 
 
+async def test_a_data_dir_the_user_named_keeps_its_mode_and_a_tilde_is_the_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jupyter_azure_ai.sessions import data_dir as where
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o755)
+    monkeypatch.setenv("JUPYTER_AZURE_AI_DATA_DIR", str(shared))
+    client = await conversation(recorder())
+    await client.disconnect()
+    assert [mode(shared), mode(shared / "sessions")] == [0o755, 0o700]
+    assert mode(session_file(client.session_id)) == 0o600
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("JUPYTER_AZURE_AI_DATA_DIR", " ~/data ")
+    assert where() == tmp_path / "home" / "data"
+
+
 def test_the_data_dir_is_the_override_else_platformdirs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
