@@ -19,6 +19,7 @@ saves the notebooks.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 
 import pytest
@@ -28,6 +29,7 @@ from jupyter_azure_ai.emulator import Emulator, start_emulator
 _started: list[Emulator] = []
 _saved_environ: dict[str, str | None] = {}
 _notebooks_seen: set[object] = set()
+_made: list[str] = []  # temporary folders, removed at the end
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -45,15 +47,20 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     _notebooks_seen.add(item.path)
     # saved conversations (sessions.py): a fresh folder per notebook, so what
     # `%azure sessions` lists is that notebook's own, and the user's data dir is untouched
-    _set_environ({"JUPYTER_AZURE_AI_DATA_DIR": tempfile.mkdtemp(prefix="jaa-nbval-data-")})
+    _set_environ({"JUPYTER_AZURE_AI_DATA_DIR": _folder("jaa-nbval-data-")})
     if _started:
         return
     emulator = start_emulator()
     _started.append(emulator)
     # map_rows' answer cache: a fresh one, so no answer of an earlier run (or an older
     # emulator) is replayed, and the user's own cache is not touched
-    cache = tempfile.mkdtemp(prefix="jupyter-azure-ai-nbval-cache-")
+    cache = _folder("jupyter-azure-ai-nbval-cache-")
     _set_environ({**emulator.env(), "JUPYTER_AZURE_AI_CACHE_DIR": cache})
+
+
+def _folder(prefix: str) -> str:
+    _made.append(tempfile.mkdtemp(prefix=prefix))
+    return _made[-1]
 
 
 def _set_environ(values: dict[str, str]) -> None:
@@ -71,3 +78,5 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     _saved_environ.clear()
     while _started:
         _started.pop().stop()
+    while _made:
+        shutil.rmtree(_made.pop(), ignore_errors=True)
