@@ -3,12 +3,9 @@ the request bodies themselves, and Azure's context_length_exceeded handled for t
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 
 from jupyter_azure_ai import (
@@ -20,9 +17,10 @@ from jupyter_azure_ai import (
     UserMessage,
     tool,
 )
-from jupyter_azure_ai._internal.tls import ssl_context
 from jupyter_azure_ai.emulator import Emulator
 from jupyter_azure_ai.view import LeftOut, view_events
+
+from .recording import Recorded
 
 pytestmark = pytest.mark.anyio
 
@@ -31,31 +29,6 @@ CELL = "Cell {i}: summarise the sales figures of region {i} and plot them by mon
 
 def opts(emu: Emulator, **kw: Any) -> AzureOpenAIOptions:
     return AzureOpenAIOptions.from_env(emu.env(), verify=emu.ca_path, **kw)
-
-
-class Recorded:
-    """An httpx client that keeps the JSON body of every chat request it sends."""
-
-    def __init__(self, emu: Emulator) -> None:
-        self.bodies: list[dict[str, Any]] = []
-
-        async def keep(request: httpx.Request) -> None:
-            if request.url.path.endswith("/chat/completions"):
-                self.bodies.append(json.loads(request.content))
-
-        self.client = httpx.AsyncClient(
-            verify=ssl_context(emu.ca_path), event_hooks={"request": [keep]}
-        )
-
-    def prompts(self, body: dict[str, Any]) -> list[str]:
-        return [m["content"] for m in body["messages"] if m["role"] == "user"]
-
-
-@pytest.fixture
-async def recorded(emulator: Emulator) -> AsyncIterator[Recorded]:
-    rec = Recorded(emulator)
-    async with rec.client:
-        yield rec
 
 
 async def ask(client: AzureAgentClient, prompt: str) -> tuple[ResultMessage, int]:

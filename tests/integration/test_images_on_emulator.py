@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import matplotlib
 import pytest
 from PIL import Image
@@ -25,10 +23,11 @@ from jupyter_azure_ai import (
     UserMessage,
     azure_query,
 )
-from jupyter_azure_ai._internal.tls import ssl_context
 from jupyter_azure_ai.emulator import Emulator
 from jupyter_azure_ai.images import image_block, image_prompt, user_message
 from jupyter_azure_ai.types import ImageBlock
+
+from .recording import Recorded
 
 matplotlib.use("Agg")
 pytestmark = pytest.mark.anyio
@@ -36,28 +35,6 @@ pytestmark = pytest.mark.anyio
 
 def opts(emu: Emulator, **kw: Any) -> AzureOpenAIOptions:
     return AzureOpenAIOptions.from_env(emu.env(), verify=emu.ca_path, **kw)
-
-
-class Recorded:
-    """An httpx client that keeps the JSON body of every chat request it sends."""
-
-    def __init__(self, emu: Emulator) -> None:
-        self.bodies: list[dict[str, Any]] = []
-
-        async def keep(request: httpx.Request) -> None:
-            if request.url.path.endswith("/chat/completions"):
-                self.bodies.append(json.loads(request.content))
-
-        self.client = httpx.AsyncClient(
-            verify=ssl_context(emu.ca_path), event_hooks={"request": [keep]}
-        )
-
-
-@pytest.fixture
-async def recorded(emulator: Emulator) -> AsyncIterator[Recorded]:
-    rec = Recorded(emulator)
-    async with rec.client:
-        yield rec
 
 
 def red_bars() -> Any:

@@ -5,16 +5,13 @@ counts the user messages it received)."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from jupyter_azure_ai import (
@@ -24,8 +21,9 @@ from jupyter_azure_ai import (
     azure_query,
     list_sessions,
 )
-from jupyter_azure_ai._internal.tls import ssl_context
 from jupyter_azure_ai.emulator import Emulator
+
+from .recording import Recorded
 
 pytestmark = pytest.mark.anyio
 
@@ -74,28 +72,6 @@ def process_a(emu: Emulator) -> str:
     )
     assert out.returncode == 0, out.stderr
     return out.stdout.strip()
-
-
-class Recorded:
-    """An httpx client keeping the JSON body of every chat request it sends."""
-
-    def __init__(self, emu: Emulator) -> None:
-        self.bodies: list[dict[str, Any]] = []
-
-        async def keep(request: httpx.Request) -> None:
-            if request.url.path.endswith("/chat/completions"):
-                self.bodies.append(json.loads(request.content))
-
-        self.client = httpx.AsyncClient(
-            verify=ssl_context(emu.ca_path), event_hooks={"request": [keep]}
-        )
-
-
-@pytest.fixture
-async def recorded(emulator: Emulator) -> AsyncIterator[Recorded]:
-    rec = Recorded(emulator)
-    async with rec.client:
-        yield rec
 
 
 async def ask(client: AzureAgentClient, prompt: str) -> ResultMessage:
