@@ -27,18 +27,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-ENV_VAR = "JUPYTER_AZURE_AI_DATA_DIR"
+from ..sessions import ENV_VAR as ENV_VAR  # one data dir for sessions and batch records
+from ..sessions import data_dir
+
 VERSION = 1
-
-
-def data_dir() -> Path:
-    """``JUPYTER_AZURE_AI_DATA_DIR``, else the platform's user data folder."""
-    configured = os.environ.get(ENV_VAR, "").strip()
-    if configured:
-        return Path(configured).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("jupyter-azure-ai", appauthor=False))
 
 
 def records_dir() -> Path:

@@ -399,6 +399,13 @@ async def test_a_data_dir_the_user_named_keeps_its_mode_and_a_tilde_is_the_home(
     assert where() == tmp_path / "home" / "data"
 
 
+def test_batch_records_and_sessions_share_one_data_dir() -> None:
+    from jupyter_azure_ai.batch import record
+    from jupyter_azure_ai.sessions import data_dir as where
+
+    assert record.data_dir is where and record.records_dir().parent == where()
+
+
 def test_the_data_dir_is_the_override_else_platformdirs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
