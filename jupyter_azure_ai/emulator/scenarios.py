@@ -11,8 +11,12 @@ anything else → a Markdown answer quoting the prompt
 N = number of user messages.
 When ``tools`` are offered and the prompt names one (or asks for weather and a tool
 name contains "weather"), the model calls it, once per place named in the prompt
-("weather in Paris and London" → two parallel calls). After ``role: tool`` results it
-answers "Based on <tool>: <result>".
+("weather in Paris and London" → two parallel calls). An MCP tool ``mcp__<server>__<tool>``
+is also called by its short name ("use the add tool"), and the ``Task`` tool when the prompt
+names one of its agents ("ask the reviewer agent ..."). Arguments: an enum takes the value the
+prompt names, numbers the prompt's numbers in order ("add 15 and 27" → 15, 27), a ``prompt``
+parameter the prompt (the text after its first ":" when it has one). After ``role: tool``
+results it answers "Based on <tool>: <result>".
 
 Faults are chosen by deployment name ``fault-<name>`` (or ``"model"`` on the v1
 path) or by the request header ``x-emulator-fault: <name>``. ``<name>*<n>`` faults
@@ -482,16 +486,43 @@ def _plan_tool_calls(prompt: str, tools: list[dict[str, Any]]) -> list[ToolCall]
         if not isinstance(function, dict) or not function.get("name"):
             continue
         name = str(function["name"])
-        named = name.lower() in lowered
-        weather = "weather" in lowered and "weather" in name.lower()
-        if not (named or weather):
-            continue
         schema = function.get("parameters") or {}
+        named = name.lower() in lowered or _short_name_asked(name, lowered)
+        weather = "weather" in lowered and "weather" in name.lower()
+        agent = name == "Task" and _enum_named(schema, lowered) is not None
+        if not (named or weather or agent):
+            continue
+        if agent:  # handing the work to a subagent: that is the only call
+            calls = []
         words = [p for p in places if p.lower() != name.lower()]
-        for arguments in _arguments_for(schema, words):
-            digest = hashlib.sha256(f"{prompt}\0{len(calls)}".encode()).hexdigest()
+        for arguments in _arguments_for(schema, words, prompt):
+            digest = hashlib.sha256(f"{prompt}\0{name}\0{len(calls)}".encode()).hexdigest()
             calls.append(ToolCall(f"call_{digest[:24]}", name, arguments))
+        if agent:
+            break
     return calls
+
+
+def _short_name_asked(name: str, lowered: str) -> bool:
+    """An MCP tool ``mcp__<server>__<tool>`` asked for by its own name: "use the add
+    tool", "call add", "add tool" (a whole word next to "use", "call" or "tool")."""
+    if not name.startswith("mcp__"):
+        return False
+    short = re.escape(name.rsplit("__", 1)[-1].lower())
+    asked = rf"\b(use|call|run|with)( the)? {short}\b|\b{short} tool\b"
+    return re.search(asked, lowered) is not None
+
+
+def _enum_named(schema: dict[str, Any], lowered: str) -> tuple[str, Any] | None:
+    """The first (parameter, value) of a required enum parameter whose value the prompt
+    names as a word ("ask the reviewer agent" → ``("subagent_type", "reviewer")``)."""
+    properties = schema.get("properties") or {}
+    for param in schema.get("required") or []:
+        for value in (properties.get(param) or {}).get("enum") or []:
+            text = re.escape(str(value).lower())
+            if re.search(rf"(?<![\w-]){text}(?![\w-])", lowered):
+                return param, value
+    return None
 
 
 def _capitalised_words(prompt: str) -> list[str]:
@@ -499,9 +530,15 @@ def _capitalised_words(prompt: str) -> list[str]:
     return [w for w in words if w[0].isupper() and w.lower() not in _STOPWORDS]
 
 
-def _arguments_for(schema: dict[str, Any], words: list[str]) -> list[str]:
-    """One JSON argument string per call: several calls when several places are named."""
+def _arguments_for(schema: dict[str, Any], words: list[str], prompt: str = "") -> list[str]:
+    """One JSON argument string per call: several calls when several places are named.
+
+    An enum takes the value the prompt names (else its first); numbers take the
+    prompt's numbers in order (else 1); a ``prompt`` parameter gets the whole prompt and
+    a ``description`` its first words (the ``Task`` tool's arguments)."""
     properties = schema.get("properties") or {}
+    numbers = [float(n) if "." in n else int(n) for n in re.findall(r"-?\d+(?:\.\d+)?", prompt)]
+    chosen = _enum_named(schema, prompt.lower())
     required = [r for r in schema.get("required") or [] if r in properties]
     string_params = [
         r
@@ -512,16 +549,23 @@ def _arguments_for(schema: dict[str, Any], words: list[str]) -> list[str]:
     out: list[str] = []
     for run in range(runs):
         args: dict[str, Any] = {}
+        number = iter(numbers)
         for position, param in enumerate(required):
             spec = properties[param]
             kind = spec.get("type")
             if spec.get("enum"):
-                args[param] = spec["enum"][0]
+                named = chosen is not None and chosen[0] == param
+                args[param] = chosen[1] if named and chosen else spec["enum"][0]
+            elif kind == "string" and param == "prompt" and prompt:
+                args[param] = prompt.split(":", 1)[-1].strip() or prompt
+            elif kind == "string" and param == "description" and prompt:
+                args[param] = " ".join(prompt.split()[:5])
             elif kind == "string":
                 index = run + string_params.index(param)
                 args[param] = words[index % len(words)] if words else "Seattle"
             elif kind in ("integer", "number"):
-                args[param] = 1
+                value = next(number, 1)
+                args[param] = int(value) if kind == "integer" else value
             elif kind == "boolean":
                 args[param] = True
             elif kind == "array":

@@ -1,0 +1,195 @@
+"""The ``Task`` tool: the model hands a piece of work to a named subagent (``agents``).
+
+A subagent is another run of the turn loop on the same client (same transport, token
+and session) with its own conversation: its ``AgentDefinition.prompt`` as the system
+message, the ``prompt`` the model wrote as the user message, its own tools (a subset of
+the parent's, plus the built-in file tools it names) and its own deployment. Its final
+text is the ``Task`` call's result, which the parent model reads as any tool result.
+
+Its messages (``AssistantMessage``, ``UserMessage``, ``StreamEvent``) carry
+``parent_tool_use_id`` = the ``Task`` call's id and reach the caller when the call
+finishes, before the parent's tool results (``ToolSet.messages``). Its usage is added
+to the parent's ``ResultMessage`` (priced at the parent's deployment). A subagent is not
+offered ``Task`` itself, as in the Claude Agent SDK: no recursion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ..options import BUILTIN_TOOLS, QuerySettings, ToolSettings
+from ..tools import SdkTool
+from ..types import AgentDefinition, AssistantMessage, StreamEvent, UserMessage
+from . import agent as loop
+from .tool_calls import ToolSet, current_tool_use_id
+from .transport import AzureHTTPTransport
+
+TASK_TOOL = "Task"
+_PARENT = frozenset({"UserPromptSubmit", "Stop", "SubagentStart", "SubagentStop"})
+CLAUDE_MODEL_ALIASES = frozenset({"sonnet", "opus", "haiku", "inherit"})
+"""``AgentDefinition.model`` values naming Claude models: the parent's deployment is used."""
+
+
+class Subagents:
+    """The ``agents`` of one query, and the ``Task`` tool that runs them."""
+
+    def __init__(
+        self,
+        tool_settings: ToolSettings,
+        settings: QuerySettings,
+        offered: ToolSet,
+        transport: AzureHTTPTransport,
+        stats: loop.RunStats,
+        session_id: str,
+    ) -> None:
+        self.agents: dict[str, AgentDefinition] = dict(tool_settings.agents or {})
+        self.tool_settings = tool_settings
+        self.settings = settings
+        self.offered = offered
+        self.transport = transport
+        self.stats = stats
+        self.session_id = session_id
+
+    def task_tool(self) -> SdkTool:
+        """``Task(description, prompt, subagent_type)``; the agents are listed in its
+        description so the model knows whom to ask for what."""
+        listing = "\n".join(f"- {name}: {a.description}" for name, a in self.agents.items())
+        schema = {
+            "type": "object",
+            "properties": {
+                "description": {
+                    "type": "string",
+                    "description": "A short (3-5 word) description of the task",
+                },
+                "prompt": {"type": "string", "description": "The task for the agent to perform"},
+                "subagent_type": {
+                    "type": "string",
+                    "enum": list(self.agents),
+                    "description": "Which agent to hand the task to",
+                },
+            },
+            "required": ["description", "prompt", "subagent_type"],
+        }
+        description = (
+            "Launch a subagent that works on a task on its own and returns its final answer."
+            f" Available agents:\n{listing}"
+        )
+        return SdkTool(TASK_TOOL, description, schema, self.run, timeout=None, args_dict=True)
+
+    async def run(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Run the named subagent on ``args["prompt"]``; its final text is the result."""
+        name = str(args["subagent_type"])
+        definition = self.agents[name]  # the schema's enum admits only known names
+        use_id = current_tool_use_id.get()
+        settings = self._settings_for(definition)
+        tools = self._tools_for(definition)
+        prompt = str(args["prompt"])
+        events = _hook_events()
+        if events is not None:
+            context = await events.subagent_start(self.tool_settings, self.session_id, use_id, name)
+            prompt = f"{prompt}\n\n{context}" if context else prompt
+        conversation: list[dict[str, Any]] = [{"role": "user", "content": prompt}]
+        stats = loop.RunStats()
+        active = False  # a SubagentStop hook made it go on
+        try:
+            while True:
+                await self._turns(settings, conversation, stats, tools, use_id)
+                reason = None
+                if events is not None and not stats.hit_max_turns:
+                    reason = await events.subagent_stop(
+                        self.tool_settings, self.session_id, use_id, name, active
+                    )
+                if reason is None or stats.num_turns >= settings.turns:
+                    break
+                active = True  # the hook's reason is the subagent's next instruction
+                conversation.append({"role": "user", "content": reason})
+                self.offered.messages.append(UserMessage(reason, parent_tool_use_id=use_id))
+        finally:
+            for key, value in stats.usage.items():
+                self.stats.usage[key] = self.stats.usage.get(key, 0) + value
+            self.stats.api_seconds += stats.api_seconds
+        if stats.hit_max_turns:
+            return _text(f"{name} stopped after {stats.num_turns} turns without finishing", True)
+        return _text(stats.final_text or f"{name} finished without an answer", False)
+
+    async def _turns(
+        self,
+        settings: QuerySettings,
+        conversation: list[dict[str, Any]],
+        stats: loop.RunStats,
+        tools: ToolSet,
+        use_id: str,
+    ) -> None:
+        """One run of the loop; its messages marked and kept for the parent's stream.
+        The hooks about a whole answer (UserPromptSubmit, Stop) are the parent's: a
+        subagent fires SubagentStart / SubagentStop instead, as in the Claude Agent SDK."""
+        hooks = {k: v for k, v in (self.tool_settings.hooks or {}).items() if k not in _PARENT}
+        async for message in loop.run(
+            self.transport,
+            settings,
+            conversation,
+            stats,
+            loop.Interrupter(),  # the parent's interrupt cancels this run as a whole
+            self.session_id,
+            tools,
+            replace(self.tool_settings, hooks=hooks),
+        ):
+            if isinstance(message, (AssistantMessage, UserMessage, StreamEvent)):
+                message.parent_tool_use_id = use_id
+                self.offered.messages.append(message)
+
+    def _settings_for(self, definition: AgentDefinition) -> QuerySettings:
+        model = definition.model
+        if not model or model in CLAUDE_MODEL_ALIASES:
+            model = self.settings.model
+        return self.settings.replace(
+            model=model,
+            system_prompt=definition.prompt,
+            max_turns=definition.maxTurns or self.settings.max_turns,
+            output_format=None,  # the parent's answer has the format, not the subagent's
+        )
+
+    def _tools_for(self, definition: AgentDefinition) -> ToolSet:
+        """The parent's tools the definition allows (all but ``Task`` when it names
+        none), plus the built-in file tools it names that the parent does not offer."""
+        allowed = definition.tools
+        denied = set(definition.disallowedTools or ()) | {TASK_TOOL}
+        chosen = ToolSet()
+        for spec in self.offered.specs:
+            name = str((spec.get("function") or {}).get("name"))
+            if name in denied or (allowed is not None and not _named(name, allowed)):
+                continue
+            chosen.add(self.offered.runnable.get(name) or spec)
+        wanted = [n for n in allowed or () if n in BUILTIN_TOOLS and n not in chosen.names()]
+        if wanted:
+            from .file_tools import file_tools
+
+            cwd = self.tool_settings.cwd if self.tool_settings.cwd is not None else Path.cwd()
+            for t in file_tools(cwd, [n for n in wanted if n not in denied]):
+                chosen.add(t)
+        return chosen
+
+
+def _named(name: str, allowed: list[str]) -> bool:
+    """``name`` is in ``allowed``, or its MCP server is (``"mcp__calc"`` allows its tools)."""
+    return name in allowed or any(
+        name.startswith(a + "__") for a in allowed if a.startswith("mcp__")
+    )
+
+
+def _text(text: str, is_error: bool) -> dict[str, Any]:
+    return {"content": [{"type": "text", "text": text}], "is_error": is_error}
+
+
+def _hook_events() -> Any:
+    """The UserPromptSubmit/Stop/Subagent* dispatch (``hook_events.py``), if present."""
+    try:
+        from . import hook_events
+    except ImportError:  # pragma: no cover - built on another branch
+        return None
+    return hook_events
+
+
+__all__ = ["CLAUDE_MODEL_ALIASES", "TASK_TOOL", "Subagents"]
