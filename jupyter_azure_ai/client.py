@@ -16,11 +16,11 @@ change of a server's own configuration restarts it.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass, replace
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -31,7 +31,7 @@ from ._internal import agent
 from ._internal.auth import AzureADAuth
 from ._internal.tool_calls import ToolSet
 from ._internal.transport import AzureHTTPTransport
-from .errors import AzureOpenAIError
+from .errors import CLIConnectionError
 from .options import AzureOpenAIOptions, ConnectionSettings, QuerySettings, ToolSettings
 from .types import (
     AssistantMessage,
@@ -89,6 +89,10 @@ class AzureAgentClient:
         self.history: list[Message] = []
         self._conversation: list[dict[str, Any]] = []
         self._pending: list[_Pending] = []
+        self._arrived = asyncio.Event()  # set when a prompt is queued or we disconnect
+        self._answering = asyncio.Lock()  # one prompt answered at a time, in order
+        self._connected = False
+        self._feeder: asyncio.Task[None] | None = None  # connect(prompt=<async iterable>)
         self._transport: AzureHTTPTransport | None = None
         self._interrupter = agent.Interrupter()
         self._announced = False
@@ -121,16 +125,28 @@ class AzureAgentClient:
     ) -> None:
         await self.disconnect()
 
-    async def connect(self, prompt: str | None = None) -> None:
+    async def connect(self, prompt: str | AsyncIterable[dict[str, Any]] | None = None) -> None:
         """Prepare the connection pool (no network until the first query) and start the
-        MCP servers; ``MCPServerError`` names a server that failed to start."""
+        MCP servers; ``MCPServerError`` names a server that failed to start.
+
+        ``prompt``: a first prompt, or an async iterable of messages read in the
+        background as they come (the Claude SDK's streaming input)."""
         self._ensure_transport()
+        self._connected = True
         await self._start_servers(self.tool_settings)
-        if prompt is not None:
+        if isinstance(prompt, str):
             await self.query(prompt)
+        elif prompt is not None:
+            self._feeder = asyncio.get_running_loop().create_task(self.query(prompt))
 
     async def disconnect(self) -> None:
-        """Stop the MCP servers (waiting until their processes are gone) and close the pool."""
+        """Stop the MCP servers (waiting until their processes are gone) and close the pool;
+        a ``receive_messages()`` loop waiting for the next prompt ends."""
+        self._connected = False
+        self._arrived.set()
+        feeder, self._feeder = self._feeder, None
+        if feeder is not None and not feeder.done():
+            feeder.cancel()
         try:
             await self._stop_servers(list(self._servers))
         finally:
@@ -152,7 +168,7 @@ class AzureAgentClient:
         current configuration; servers started for earlier queries keep running."""
         cwd = str(tools.cwd)
         for name, config in tools.stdio_servers.items():
-            key = f"{config!r} in {cwd}"
+            key = f"{config!r} in {cwd} with {sorted(tools.env.items())!r}"
             running = self._servers.get(name)
             if running is not None and running[0] == key:
                 continue
@@ -160,7 +176,7 @@ class AzureAgentClient:
                 await self._stop_servers([name])
             from ._internal.mcp_bridge import McpHub
 
-            hub = McpHub({name: config}, tools.cwd)
+            hub = McpHub({name: config}, tools.cwd, tools.env)
             try:
                 await hub.start()
             except BaseException:
@@ -179,6 +195,8 @@ class AzureAgentClient:
         await self._start_servers(tools)
         offered = ToolSet()
         for t in tools.tools:
+            if isinstance(t, str) or (isinstance(t, dict) and t.get("type") == "preset"):
+                continue  # names and the Claude preset select built-ins (below)
             offered.add(t)
         for name, config in tools.mcp_servers.items():
             if config.get("type") == "sdk":
@@ -186,15 +204,19 @@ class AzureAgentClient:
 
                 for t in sdk_server_tools(name, config["instance"]):
                     offered.add(t)
-        if tools.allowed_tools:
-            from ._internal.file_tools import file_tools
+        if tools.builtins:
+            from ._internal.builtin_tools import builtin_tools
 
-            cwd = tools.cwd if tools.cwd is not None else Path.cwd()
-            for t in file_tools(cwd, list(tools.allowed_tools)):
+            secrets = (*self.connection.secrets(), *self.connection.headers.values())
+            for t in builtin_tools(tools, secrets):
                 offered.add(t)
         for name in tools.stdio_servers:
             for t in self._servers[name][1].tools:
                 offered.add(t)
+        if tools.disallowed_tools:
+            from ._internal.builtin_tools import drop_disallowed
+
+            drop_disallowed(offered, tools.disallowed_tools)
         return offered
 
     @property
@@ -220,39 +242,80 @@ class AzureAgentClient:
         settings: QuerySettings | None = None,
         tools: ToolSettings | None = None,
     ) -> None:
-        """Queue a user prompt; ``receive_response()`` sends it and streams the answer.
+        """Queue a user prompt; a receiver (``receive_response`` / ``receive_messages``)
+        sends it and streams the answer. Prompts queued before anyone receives are
+        answered in order, each ending with its own ``ResultMessage``.
 
+        ``prompt``: a str, or an async iterable of message dicts (the Claude SDK's
+        streaming-input shape ``{"type": "user", "message": {"role": "user", "content":
+        ...}}``, or OpenAI's ``{"role": "user", "content": ...}``), one answer per message.
         ``settings`` / ``tools``: for this prompt only, instead of the client's
         ``settings`` / ``tool_settings`` (e.g. ``client.settings.replace(model="o4-mini")``).
         """
         settings = settings if settings is not None else self.settings
         tools = tools if tools is not None else self.tool_settings
         if isinstance(prompt, str):
-            self._pending.append(_Pending({"role": "user", "content": prompt}, settings, tools))
+            self._enqueue(_Pending({"role": "user", "content": prompt}, settings, tools))
         else:
             async for message in prompt:
-                self._pending.append(_Pending(_user_turns(message), settings, tools))
+                self._enqueue(_Pending(_user_turns(message), settings, tools))
+
+    def _enqueue(self, pending: _Pending) -> None:
+        self._pending.append(pending)
+        self._arrived.set()
 
     async def interrupt(self) -> None:
         """Cancel the request being streamed; safe to call from another task."""
         self._interrupter.interrupt()
 
     async def receive_messages(self) -> AsyncIterator[Message]:
-        """Answer every queued prompt in turn (one ``ResultMessage`` per prompt)."""
-        while self._pending:
-            async for message in self.receive_response():
+        """Every message of every answer, across queries, until ``disconnect()``.
+
+        As ``ClaudeSDKClient.receive_messages``: it waits for the next ``query()`` after
+        each ``ResultMessage``, so break out of it (or use ``receive_response``)."""
+        while True:
+            if not await self._wait_for_prompt():
+                return
+            async for message in self._answer_next():
                 yield message
 
     async def receive_response(self) -> AsyncIterator[Message]:
-        """Messages for the next queued prompt, ending with its ``ResultMessage``."""
-        if not self._pending:
-            raise AzureOpenAIError(
-                "Nothing to answer: call query(prompt) before receive_response()"
+        """Messages for the next queued prompt, ending with its ``ResultMessage``.
+
+        Called before ``query()`` (from another task, say), it waits for that query."""
+        if not self._pending and not self._connected:
+            raise CLIConnectionError(
+                "Not connected: call connect() (or query(prompt)) before receive_response()"
             )
-        pending = self._pending[0]
+        if not await self._wait_for_prompt():
+            return
+        async for message in self._answer_next():
+            yield message
+
+    async def _wait_for_prompt(self) -> bool:
+        """Wait until a prompt is queued (True) or the client disconnects (False)."""
+        while not self._pending:
+            if not self._connected:
+                return False
+            self._arrived.clear()
+            await self._arrived.wait()
+        return True
+
+    async def _answer_next(self) -> AsyncIterator[Message]:
+        """Send the oldest queued prompt and stream its answer; one receiver at a time."""
+        async with self._answering:
+            if not self._pending:  # another receiver answered it while we waited
+                return
+            async for message in self._answer(self._pending[0]):
+                yield message
+
+    async def _answer(self, pending: _Pending) -> AsyncIterator[Message]:
         transport = self._ensure_transport()
-        offered = await self._tool_set(pending.tools)
-        del self._pending[0]
+        try:
+            offered = await self._tool_set(pending.tools)
+        finally:  # answered or failed, it leaves the queue (never retried in a loop)
+            if self._pending and self._pending[0] is pending:
+                del self._pending[0]
         settings = pending.settings
         started = time.perf_counter()
         if not self._announced:
@@ -267,6 +330,11 @@ class AzureAgentClient:
         self.history.append(UserMessage(turn["content"]))
         stats = agent.RunStats()
         self._interrupter = interrupter = agent.Interrupter()
+        if pending.tools.agents:
+            from ._internal.subagents import Subagents
+
+            team = Subagents(pending.tools, settings, offered, transport, stats, self.session_id)
+            offered.add(team.task_tool())
         subtype = "success"
         try:
             async for message in agent.run(
@@ -306,6 +374,49 @@ class AzureAgentClient:
         )
         self.history.append(result)
         yield result
+
+    # --- what the Claude client also offers --------------------------------------
+
+    async def get_server_info(self) -> dict[str, Any]:
+        """What this client talks to and offers: model, api_version, endpoint, tools, MCP
+        servers, agents (``ClaudeSDKClient.get_server_info``; never a secret)."""
+        offered = await self._tool_set(self.tool_settings)
+        agents = dict(self.tool_settings.agents or {})
+        names = offered.names() + (["Task"] if agents else [])
+        return {
+            "model": self.settings.model,
+            "api_version": None if self.connection.v1 else self.settings.api_version,
+            "endpoint": self.connection.endpoint,
+            "session_id": self.session_id,
+            "tools": names,
+            "mcp_servers": [
+                {"name": n, "status": "connected"} for n in self.tool_settings.mcp_servers
+            ],
+            "agents": [{"name": n, "description": a.description} for n, a in agents.items()],
+            "commands": [],
+            "output_style": "default",
+            "sdk_version": __version__,
+        }
+
+    async def get_mcp_status(self) -> dict[str, Any]:
+        """``{"mcpServers": [{"name", "status", "tools"}]}`` for the configured servers."""
+        await self._start_servers(self.tool_settings)
+        out = []
+        for name, config in self.tool_settings.mcp_servers.items():
+            if config.get("type") == "sdk":
+                tools = [t.name for t in config["instance"].tools]
+            else:
+                tools = [t.name.split("__", 2)[-1] for t in self._servers[name][1].tools]
+            out.append({"name": name, "status": "connected", "tools": tools})
+        return {"mcpServers": out}
+
+    async def set_model(self, model: str | None = None) -> None:
+        """Use deployment ``model`` for the next queries (None: the options' own model)."""
+        self.settings = self.settings.replace(model=model or self._options.model)
+
+    async def set_permission_mode(self, mode: str) -> None:
+        """Change ``permission_mode`` for the next queries (see the options' field)."""
+        self.tool_settings = replace(self.tool_settings, permission_mode=mode)
 
     def _init_data(
         self, settings: QuerySettings, tools: ToolSettings, offered: ToolSet

@@ -8,14 +8,23 @@
      │    ├── AuthenticationError      "Failed to acquire Azure AD token: <AADSTS code and reason>"
      │    ├── UnauthorizedError        "401 Unauthorized: <APIM / service message>"
      │    └── StreamInterruptedError   the response stream ended before [DONE]
-     ├── StreamDecodeError             the service sent bytes that are not a valid chunk
-     ├── MCPServerError                "MCP server '<name>' failed to start: <cause>"
+     │    └── CLINotFoundError         a program to start is not installed (an MCP
+     │         └── MCPCommandNotFoundError  server's command not on PATH)
+     ├── CLIJSONDecodeError            (line, original_error)
+     │    └── StreamDecodeError        the service sent bytes that are not a valid chunk
+     ├── ProcessError                  (exit_code, stderr): a process we started failed
+     │    └── MCPServerError           "MCP server '<name>' failed to start: <cause>"
      └── APIStatusError                (status_code, request_id, body)
           ├── ModelNotFoundError       "Model not found: deployment '<name>' ..."
           ├── RateLimitError           (retry_after)
           ├── ContentFilterError       (categories: which filters fired)
           └── ContextWindowError       (window, requested: the prompt does not fit the
                                         deployment's context window on its own)
+
+The Claude Agent SDK's names are kept where the meaning carries over, so its
+``except`` clauses keep working: ``ClaudeSDKError`` is ``AzureOpenAIError`` (the same
+class), ``CLIConnectionError``, ``CLINotFoundError``, ``ProcessError`` and
+``CLIJSONDecodeError`` are raised by this SDK where their meaning fits (above).
 
 Every message is one line. Secrets (client secret, subscription key, access token)
 are scrubbed before any text from outside reaches a message.
@@ -28,6 +37,10 @@ from typing import Any
 
 class AzureOpenAIError(Exception):
     """Base of every error the SDK raises on purpose."""
+
+
+ClaudeSDKError = AzureOpenAIError
+"""The Claude Agent SDK's name for the base class (the same class)."""
 
 
 class ConfigurationError(AzureOpenAIError, ValueError):
@@ -71,16 +84,52 @@ class StreamInterruptedError(CLIConnectionError):
     """The answer stream stopped before ``[DONE]``: never a silent short answer."""
 
 
-class StreamDecodeError(AzureOpenAIError):
+class CLINotFoundError(CLIConnectionError):
+    """A program this SDK was asked to start is not installed (Claude SDK name; its CLI
+    is the program there). Raised as ``MCPCommandNotFoundError``."""
+
+    prefix = ""
+
+
+class CLIJSONDecodeError(AzureOpenAIError):
+    """Output that should be JSON is not (Claude SDK name): ``line`` (the start of what
+    was read, secrets scrubbed) and ``original_error``. Raised as ``StreamDecodeError``."""
+
+    def __init__(
+        self, message: str, *, line: str = "", original_error: Exception | None = None
+    ) -> None:
+        super().__init__(message)
+        self.line = line
+        self.original_error = original_error
+
+
+class StreamDecodeError(CLIJSONDecodeError):
     """The service sent data that is not a valid chat-completion chunk."""
 
 
-class MCPServerError(AzureOpenAIError):
+class ProcessError(AzureOpenAIError):
+    """A process this SDK started failed (Claude SDK name): ``exit_code`` and ``stderr``
+    (its last line) when known. Raised as ``MCPServerError``."""
+
+    def __init__(
+        self, message: str, *, exit_code: int | None = None, stderr: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.stderr = stderr
+
+
+class MCPServerError(ProcessError):
     """An MCP server from ``mcp_servers`` could not be started or spoken to."""
 
-    def __init__(self, message: str, *, server: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, server: str, stderr: str | None = None) -> None:
+        super().__init__(message, stderr=stderr)
         self.server = server
+
+
+class MCPCommandNotFoundError(MCPServerError, CLINotFoundError):
+    """An MCP server's ``command`` is not a file and not on ``PATH``: both an
+    ``MCPServerError`` (``ProcessError``) and a ``CLINotFoundError``."""
 
 
 class APIStatusError(AzureOpenAIError):
@@ -152,11 +201,16 @@ __all__ = [
     "AuthenticationError",
     "AzureOpenAIError",
     "CLIConnectionError",
+    "CLIJSONDecodeError",
+    "CLINotFoundError",
+    "ClaudeSDKError",
     "ConfigurationError",
     "ContentFilterError",
     "ContextWindowError",
+    "MCPCommandNotFoundError",
     "MCPServerError",
     "ModelNotFoundError",
+    "ProcessError",
     "RateLimitError",
     "StreamDecodeError",
     "StreamInterruptedError",

@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias, TypedDict
 
+from .hooks import *  # noqa: F403  (the hook types are part of this module's names)
+from .hooks import __all__ as _HOOK_NAMES
 from .options import AzureOpenAIOptions, ConnectionSettings, QuerySettings, ToolSettings
 
 # --- permissions and hooks (the Claude Agent SDK's names and shapes) ------------
@@ -52,28 +54,36 @@ CanUseTool: TypeAlias = Callable[
 ]
 
 
-class HookContext(TypedDict):
-    """What a hook gets besides its input: ``signal`` (reserved, always None here)."""
-
-    signal: Any | None
-
-
-HookCallback: TypeAlias = Callable[
-    [dict[str, Any], str | None, HookContext], Awaitable[dict[str, Any]]
+PermissionMode: TypeAlias = Literal[
+    "default", "acceptEdits", "plan", "bypassPermissions", "dontAsk", "auto"
 ]
+"""``AzureOpenAIOptions.permission_mode`` (see ``_internal/permissions.py`` for what each
+means for the tools here)."""
 
 
-@dataclass
-class HookMatcher:
-    """Hooks for the tools whose name matches ``matcher`` (a regex; None or "*": all).
+class SystemPromptPreset(TypedDict, total=False):
+    """The Claude form ``{"type": "preset", "preset": "claude_code", "append": "..."}``:
+    only ``append`` is sent (Claude Code's own prompt is not Azure's to send)."""
 
-    ``hooks={"PreToolUse": [HookMatcher("Write|Edit", [check])]}``. Only the
-    ``PreToolUse`` and ``PostToolUse`` events exist here.
-    """
+    type: Literal["preset"]
+    preset: str
+    append: str
+    exclude_dynamic_sections: bool
 
-    matcher: str | None = None
-    hooks: list[HookCallback] = field(default_factory=list)
-    timeout: float | None = None
+
+class SystemPromptFile(TypedDict):
+    """``{"type": "file", "path": "prompt.md"}``: the file's text is the system prompt."""
+
+    type: Literal["file"]
+    path: str
+
+
+class ToolsPreset(TypedDict):
+    """``tools={"type": "preset", "preset": "claude_code"}``: every built-in file tool
+    (not ``Bash``, which is offered only when named)."""
+
+    type: Literal["preset"]
+    preset: str
 
 
 # --- content blocks ---------------------------------------------------------
@@ -185,30 +195,63 @@ class StreamEvent:
     parent_tool_use_id: str | None = None
 
 
+# --- subagents ------------------------------------------------------------------
+
+
+@dataclass
+class AgentDefinition:
+    """A subagent the model may hand work to through the ``Task`` tool (Claude SDK shape):
+    ``agents={"reviewer": AgentDefinition("Reviews code", "You review code.", ["Read"])}``.
+
+    ``prompt`` is its system prompt; ``tools`` the names of the parent's tools it may use
+    (None: all of them but ``Task``); ``model`` a deployment name, or None / a Claude alias
+    (``"sonnet"``, ``"opus"``, ``"haiku"``, ``"inherit"``): the parent's deployment.
+    ``disallowedTools`` removes names; ``maxTurns`` bounds its loop. The other Claude
+    fields are accepted and have no effect here (see the README's migration table).
+    """
+
+    description: str
+    prompt: str
+    tools: list[str] | None = None
+    disallowedTools: list[str] | None = None  # noqa: N815  (the Claude SDK's spelling)
+    model: str | None = None
+    skills: list[str] | None = None
+    memory: str | None = None
+    mcpServers: list[Any] | None = None  # noqa: N815
+    initialPrompt: str | None = None  # noqa: N815
+    maxTurns: int | None = None  # noqa: N815
+    background: bool | None = None
+    effort: Any = None
+    permissionMode: str | None = None  # noqa: N815
+
+
 Message: TypeAlias = UserMessage | AssistantMessage | SystemMessage | ResultMessage | StreamEvent
 
 __all__ = [
+    *_HOOK_NAMES,
+    "AgentDefinition",
     "AssistantMessage",
     "AzureOpenAIOptions",
     "CanUseTool",
     "ConnectionSettings",
     "ContentBlock",
-    "HookCallback",
-    "HookContext",
-    "HookMatcher",
     "Message",
     "PermissionResult",
     "PermissionResultAllow",
+    "PermissionMode",
     "PermissionResultDeny",
     "QuerySettings",
     "ResultMessage",
     "StreamEvent",
     "SystemMessage",
+    "SystemPromptFile",
+    "SystemPromptPreset",
     "TextBlock",
     "ThinkingBlock",
     "ToolPermissionContext",
     "ToolResultBlock",
     "ToolSettings",
     "ToolUseBlock",
+    "ToolsPreset",
     "UserMessage",
 ]

@@ -37,7 +37,7 @@ from ..types import (
     ToolUseBlock,
     UserMessage,
 )
-from . import history
+from . import history, hook_events
 from .failures import completion_filtered, prompt_too_long
 from .stream import TurnAccumulator, read_turn, usage_to_claude
 from .tool_calls import ToolSet, interrupted_result, run_tool_calls
@@ -125,14 +125,21 @@ async def run(
     if settings.output_format is not None:
         output = compile_output_format(settings.output_format)
         extra["response_format"] = output.response_format()
-    system = (
-        [{"role": "system", "content": settings.system_prompt}] if settings.system_prompt else []
-    )
+    if settings.user:
+        extra["user"] = settings.user
+    system_text = settings.system_text  # a Claude preset dict is never sent: its append is
+    system = [{"role": "system", "content": system_text}] if system_text else []
     max_turns = settings.turns
     partial = settings.include_partial_messages
     start = history.current_start(conversation)  # this query's prompt: always sent
+    if not await _prompt_submitted(tool_settings, session_id, conversation, start, stats):
+        return  # a UserPromptSubmit hook blocked the prompt: nothing was sent
+    stop_active = False  # a Stop hook made this answer go on
 
     while True:
+        if _over_budget(settings, stats):
+            stats.outcome = "error_max_budget_usd"
+            return
         if stats.num_turns >= max_turns:
             stats.hit_max_turns = True
             return
@@ -178,12 +185,21 @@ async def run(
         uses = [b for b in message.content if isinstance(b, ToolUseBlock)]
         if not uses and output is not None:
             repair = _settle(output, acc, stats, max_turns)
-            if repair is None:
+            if repair is None:  # Stop fires; with output_format the answer is final
+                await hook_events.stop(tool_settings, session_id, stop_active)
                 return
             conversation.append({"role": "user", "content": repair})
             continue  # the one repair turn
-        if not uses or any(tools.declarative(u.name) for u in uses):
-            return  # done, or a declarative tool the caller handles
+        if not uses:  # done, unless a Stop hook says to go on (its reason is the next prompt)
+            reason = await hook_events.stop(tool_settings, session_id, stop_active)
+            if reason is None or stats.num_turns >= max_turns:
+                return
+            stop_active = True
+            conversation.append({"role": "user", "content": reason})
+            yield UserMessage(reason)
+            continue
+        if any(tools.declarative(u.name) for u in uses):
+            return  # a declarative tool the caller handles
         results: list[ToolResultBlock | None] = [None] * len(uses)
         try:
             stop = await interrupter.call(
@@ -191,11 +207,59 @@ async def run(
             )
         except Interrupted:
             # Every call gets a result, so the conversation stays valid for the next query.
+            for side in _drain(tools):
+                yield side
             yield _tool_round(conversation, uses, results)
             raise
+        for side in _drain(tools):  # a subagent's messages, before its Task result
+            yield side
         yield _tool_round(conversation, uses, results)
         if stop:  # can_use_tool denied with interrupt=True
             raise Interrupted
+
+
+async def _prompt_submitted(
+    tool_settings: ToolSettings,
+    session_id: str,
+    conversation: list[dict[str, Any]],
+    start: int,
+    stats: RunStats,
+) -> bool:
+    """Fire UserPromptSubmit for the prompt at ``start``: add the hooks' context to it, or
+    take it out of the conversation when a hook blocked it (False; the reason becomes the
+    result text, subtype ``error_during_execution``)."""
+    if start >= len(conversation) or conversation[start].get("role") != "user":
+        return True
+    prompt = conversation[start]
+    content = prompt.get("content")
+    text = (
+        content
+        if isinstance(content, str)
+        else " ".join(str(p.get("text", "")) for p in content or () if isinstance(p, dict))
+    )
+    verdict = await hook_events.user_prompt_submit(tool_settings, session_id, text)
+    if verdict.blocked is not None:
+        del conversation[start:]
+        stats.final_text, stats.outcome = verdict.blocked, "error_during_execution"
+        return False
+    if verdict.context:
+        content = prompt.get("content")
+        if isinstance(content, list):
+            content = [*content, {"type": "text", "text": verdict.context}]
+        else:
+            content = f"{content or ''}\n\n{verdict.context}"
+        conversation[start] = {**prompt, "content": content}
+    return True
+
+
+def _over_budget(settings: QuerySettings, stats: RunStats) -> bool:
+    """``max_budget_usd`` is reached (checked before every turn but the first). With no
+    price known for the model the budget cannot be checked: the run stops after one turn
+    (set ``pricing``), rather than spending without a bound."""
+    if settings.max_budget_usd is None or not stats.num_turns:
+        return False
+    spent = stats.cost_usd(settings)
+    return spent is None or spent >= settings.max_budget_usd
 
 
 def _settle(
@@ -303,6 +367,11 @@ def _calibrate(
     if isinstance(reported, int) and reported > 0:
         scale = history.calibrated_scale(reported, sent.estimate)
         transport.capabilities.token_scale[model] = scale
+
+
+def _drain(tools: ToolSet) -> list[Message]:
+    out, tools.messages[:] = list(tools.messages), []
+    return out
 
 
 def _tool_round(
