@@ -64,6 +64,7 @@ from .hooks import (
 )
 from .options import AzureOpenAIOptions, ConnectionSettings, QuerySettings, ToolSettings
 from .types import (
+    AgentDefinition,
     AssistantMessage,
     CanUseTool,
     ContentBlock,
@@ -139,6 +140,7 @@ def unload_ipython_extension(ipython: Any) -> None:
 
 __all__ = [
     "APIStatusError",
+    "AgentDefinition",
     "AssistantMessage",
     "AsyncHookJSONOutput",
     "AuthenticationError",

@@ -330,7 +330,7 @@ class AzureAgentClient:
         self.history.append(UserMessage(turn["content"]))
         stats = agent.RunStats()
         self._interrupter = interrupter = agent.Interrupter()
-        if pending.tools.agents:
+        if pending.tools.agents and "Task" not in pending.tools.disallowed_tools:
             from ._internal.subagents import Subagents
 
             team = Subagents(pending.tools, settings, offered, transport, stats, self.session_id)
@@ -382,6 +382,8 @@ class AzureAgentClient:
         servers, agents (``ClaudeSDKClient.get_server_info``; never a secret)."""
         offered = await self._tool_set(self.tool_settings)
         agents = dict(self.tool_settings.agents or {})
+        if "Task" in self.tool_settings.disallowed_tools:
+            agents = {}
         names = offered.names() + (["Task"] if agents else [])
         return {
             "model": self.settings.model,

@@ -129,12 +129,12 @@ class AzureOpenAIOptions:
         disallowed_tools: tool names (or rules such as ``"Bash(rm:*)"``) never run; a
             plain name is not even offered.
         env: extra environment variables for MCP servers and the ``Bash`` tool.
+        agents: ``{"name": AgentDefinition(description, prompt, tools, model)}``:
+            subagents the model may run through the ``Task`` tool (``_internal/subagents.py``).
 
     The Claude Agent SDK's other option fields are accepted; docs/claude-options.md says
     which are mapped (``max_budget_usd``, ``user``, ``system_prompt`` presets, ``tools``
     by name) and which have no effect here, and why.
-        agents: ``{"name": AgentDefinition(description, prompt, tools, model)}``:
-            subagents the model may run through the ``Task`` tool (``_internal/subagents.py``).
     """
 
     tenant_id: str = field(default="", metadata=_meta("AZURE_TENANT_ID", required=True))

@@ -9,6 +9,7 @@ import jupyter_azure_ai
 
 EXPECTED = [
     "APIStatusError",
+    "AgentDefinition",
     "AssistantMessage",
     "AsyncHookJSONOutput",
     "AuthenticationError",
