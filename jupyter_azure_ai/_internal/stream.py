@@ -70,14 +70,19 @@ def _chunk(data: bytes) -> _Chunk | None:
                 return None
             raise StreamDecodeError(
                 f"Unexpected chunk in the answer stream ({exc}): {data[:80]!r}",
-                line=data[:100],
+                line=_line(data),
                 original_error=exc,
             ) from None
     except msgspec.DecodeError as exc:
         failure = exc
-    raise StreamDecodeError(
-        f"Invalid JSON in the answer stream: {data[:80]!r}", line=data[:100], original_error=failure
-    )
+    message = f"Invalid JSON in the answer stream: {data[:80]!r}"
+    raise StreamDecodeError(message, line=_line(data), original_error=failure)
+
+
+def _line(data: bytes | str) -> str:
+    """The start of a payload that is not a chunk, as text (``CLIJSONDecodeError.line``)."""
+    head = data[:100]
+    return head.decode("utf-8", "replace") if isinstance(head, bytes) else head
 
 
 _STOP_REASONS = {

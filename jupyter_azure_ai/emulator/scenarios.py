@@ -18,6 +18,10 @@ prompt names, numbers the prompt's numbers in order ("add 15 and 27" → 15, 27)
 parameter the prompt (the text after its first ":" when it has one). After ``role: tool``
 results it answers "Based on <tool>: <result>".
 
+A JSON object right after a tool's name is that call's arguments, exactly (``run Bash
+{"command": "ls"}``). A system message whose content is not a string or text parts is
+refused with Azure's 400 (``system_content_error``).
+
 Faults are chosen by deployment name ``fault-<name>`` (or ``"model"`` on the v1
 path) or by the request header ``x-emulator-fault: <name>``. ``<name>*<n>`` faults
 only the first n requests carrying that exact spec since the last ``reset()``; after
@@ -495,7 +499,7 @@ def _plan_tool_calls(prompt: str, tools: list[dict[str, Any]]) -> list[ToolCall]
         if agent:  # handing the work to a subagent: that is the only call
             calls = []
         words = [p for p in places if p.lower() != name.lower()]
-        for arguments in _arguments_for(schema, words, prompt):
+        for arguments in _explicit_arguments(prompt, name) or _arguments_for(schema, words, prompt):
             digest = hashlib.sha256(f"{prompt}\0{name}\0{len(calls)}".encode()).hexdigest()
             calls.append(ToolCall(f"call_{digest[:24]}", name, arguments))
         if agent:
@@ -522,6 +526,49 @@ def _enum_named(schema: dict[str, Any], lowered: str) -> tuple[str, Any] | None:
             text = re.escape(str(value).lower())
             if re.search(rf"(?<![\w-]){text}(?![\w-])", lowered):
                 return param, value
+    return None
+
+
+def _explicit_arguments(prompt: str, name: str) -> list[str]:
+    """A JSON object written right after the tool's name is its arguments, exactly:
+    ``run Bash {"command": "ls"}``, ``call Read with {"file_path": "a.txt"}``."""
+    decoder = json.JSONDecoder()
+    for found in re.finditer(rf"\b{re.escape(name)}\b[^{{\n]{{0,20}}(?={{)", prompt):
+        try:
+            value, _ = decoder.raw_decode(prompt, found.end())
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            return [json.dumps(value, ensure_ascii=False, separators=(",", ":"))]
+    return []
+
+
+def system_content_error(messages: list[Any]) -> tuple[str, str, str] | None:
+    """Azure's 400 for a system message whose content is not a string or text parts:
+    (message, param, code), else None."""
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") not in ("system", "developer"):
+            continue
+        content = message.get("content")
+        if isinstance(content, str):
+            continue
+        if not isinstance(content, list):
+            kind = {dict: "an object", int: "an integer", float: "a number", bool: "a boolean"}
+            got = "null" if content is None else kind.get(type(content), "an object")
+            return (
+                f"Invalid type for 'messages[{i}].content': expected one of a string or array"
+                f" of objects, but got {got} instead.",
+                f"messages[{i}].content",
+                "invalid_type",
+            )
+        for j, part in enumerate(content):
+            kind_of = part.get("type") if isinstance(part, dict) else None
+            if kind_of != "text" or not isinstance(part.get("text"), str):
+                return (
+                    f"Invalid value: {str(kind_of)!r}. Supported values are: 'text'.",
+                    f"messages[{i}].content[{j}].type",
+                    "invalid_value",
+                )
     return None
 
 
