@@ -1,0 +1,187 @@
+"""Subagents (``agents`` + the ``Task`` tool) and the emulator's tool choice, over TLS."""
+
+from __future__ import annotations
+
+import json
+import ssl
+import time
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+from jupyter_azure_ai import (
+    AgentDefinition,
+    AssistantMessage,
+    AzureAgentClient,
+    AzureOpenAIOptions,
+    HookMatcher,
+    ResultMessage,
+    ToolResultBlock,
+    ToolUseBlock,
+    UserMessage,
+    azure_query,
+    create_sdk_mcp_server,
+    tool,
+)
+from jupyter_azure_ai.emulator import Emulator
+
+pytestmark = pytest.mark.anyio
+
+
+@tool("add", "Add two integers", {"a": int, "b": int})
+async def add(args: dict[str, Any]) -> dict[str, Any]:
+    return {"content": [{"type": "text", "text": str(args["a"] + args["b"])}]}
+
+
+@tool("shout", "Say a word loudly", {"word": str})
+async def shout(args: dict[str, Any]) -> dict[str, Any]:
+    return {"content": [{"type": "text", "text": args["word"].upper()}]}
+
+
+def opts(emu: Emulator, **kw: Any) -> AzureOpenAIOptions:
+    kw.setdefault("mcp_servers", {"calc": create_sdk_mcp_server("calc", tools=[add, shout])})
+    return AzureOpenAIOptions.from_env(emu.env(), verify=emu.ca_path, **kw)
+
+
+def accountant(**kw: Any) -> dict[str, AgentDefinition]:
+    kw.setdefault("tools", ["mcp__calc__add"])
+    return {"accountant": AgentDefinition("Does sums", "You add numbers.", **kw)}
+
+
+async def run(options: AzureOpenAIOptions, prompt: str) -> list[Any]:
+    return [m async for m in azure_query(prompt, options)]
+
+
+async def asked(
+    emu: Emulator, options: AzureOpenAIOptions, prompt: str
+) -> tuple[list[Any], list[dict[str, Any]]]:
+    """The answer's messages and every chat request body sent for it."""
+    bodies: list[dict[str, Any]] = []
+
+    async def keep(request: httpx.Request) -> None:
+        if request.url.path.endswith("/chat/completions"):
+            bodies.append(json.loads(request.content))
+
+    tls = ssl.create_default_context(cafile=emu.ca_path)
+    http = httpx.AsyncClient(verify=tls, event_hooks={"request": [keep]})
+    async with http, AzureAgentClient(options, http_client=http) as client:
+        await client.query(prompt)
+        messages = [m async for m in client.receive_response()]
+    return messages, bodies
+
+
+async def test_task_runs_the_subagent_and_returns_its_answer(emulator: Emulator) -> None:
+    options = opts(emulator, agents=accountant(model="gpt-4o-mini"))
+    messages = await run(options, "Ask the accountant agent: use the add tool on 2 and 3")
+    (task,) = [b for m in messages if isinstance(m, AssistantMessage) and not m.parent_tool_use_id
+               for b in m.content if isinstance(b, ToolUseBlock)]  # fmt: skip
+    assert task.name == "Task" and task.input["subagent_type"] == "accountant"
+    assert task.input["prompt"] == "use the add tool on 2 and 3"
+    inner = [m for m in messages if getattr(m, "parent_tool_use_id", None) == task.id]
+    assert [type(m).__name__ for m in inner] == [
+        "AssistantMessage",
+        "UserMessage",
+        "AssistantMessage",
+    ]
+    assert {m.model for m in inner if isinstance(m, AssistantMessage)} == {"gpt-4o-mini-2024-07-18"}
+    # the subagent's messages come before the parent's Task result, which is its final text
+    results = [(i, b) for i, m in enumerate(messages) if isinstance(m, UserMessage)
+               and not m.parent_tool_use_id
+               for b in m.content if isinstance(b, ToolResultBlock)]  # fmt: skip
+    ((index, result),) = results
+    assert index > messages.index(inner[-1])
+    assert result.content == "Based on mcp__calc__add: 5" and not result.is_error
+    final = messages[-1]
+    assert isinstance(final, ResultMessage) and final.subtype == "success"
+    assert final.result == "Based on Task: Based on mcp__calc__add: 5"
+    assert final.num_turns == 2  # the parent's turns; the subagent's usage is added
+
+
+async def test_subagent_gets_its_own_system_prompt_and_only_its_tools(emulator: Emulator) -> None:
+    options = opts(emulator, agents=accountant(model="sonnet"), system_prompt="Parent rules.")
+    prompt = "Ask the accountant agent: use the shout tool on Hello"
+    messages, sent = await asked(emulator, options, prompt)
+    assert len(sent) == 3  # parent, subagent (text), parent
+    inner = [m for m in messages if getattr(m, "parent_tool_use_id", None)]
+    # shout is the parent's, not the accountant's: the subagent answers in text instead
+    assert not any(isinstance(b, ToolUseBlock) for m in inner if isinstance(m, AssistantMessage)
+                   for b in m.content)  # fmt: skip
+    assert {m.model for m in inner if isinstance(m, AssistantMessage)} == {"gpt-4"}  # "sonnet"
+    sub = [b for b in sent if b["messages"][0].get("content") == "You add numbers."]
+    assert sub and all(
+        [t["function"]["name"] for t in b.get("tools", [])] == ["mcp__calc__add"] for b in sub
+    )
+    parent = [b for b in sent if b["messages"][0].get("content") == "Parent rules."]
+    assert "Task" in [t["function"]["name"] for t in parent[0]["tools"]]
+
+
+async def test_parent_hooks_for_a_whole_answer_do_not_fire_in_the_subagent(
+    emulator: Emulator,
+) -> None:
+    fired: list[str] = []
+
+    async def record(data: dict[str, Any], tool_use_id: str | None, context: Any) -> dict[str, Any]:
+        fired.append(data["hook_event_name"])
+        return {}
+
+    events = ["UserPromptSubmit", "Stop", "SubagentStart", "SubagentStop", "PreToolUse"]
+    hooks = {e: [HookMatcher(hooks=[record])] for e in events}
+    options = opts(emulator, agents=accountant(), hooks=hooks)
+    await run(options, "Ask the accountant agent: use the add tool on 1 and 1")
+    assert fired == [
+        "UserPromptSubmit",
+        "PreToolUse",  # Task
+        "SubagentStart",
+        "PreToolUse",  # the subagent's add
+        "SubagentStop",
+        "Stop",
+    ]
+
+
+async def test_disallowed_task_is_not_offered(emulator: Emulator) -> None:
+    options = opts(emulator, agents=accountant(), disallowed_tools=["Task"])
+    messages = await run(options, "Ask the accountant agent: say hi")
+    assert "Task" not in messages[0].data["tools"]
+    assert not any(getattr(m, "parent_tool_use_id", None) for m in messages)
+
+
+async def test_mcp_tool_called_by_its_short_name(emulator: Emulator) -> None:
+    messages = await run(opts(emulator), "Use the add tool to add 15 and 27")
+    (use,) = [b for m in messages if isinstance(m, AssistantMessage) for b in m.content
+              if isinstance(b, ToolUseBlock)]  # fmt: skip
+    assert (use.name, use.input) == ("mcp__calc__add", {"a": 15, "b": 27})
+    assert messages[-1].result == "Based on mcp__calc__add: 42"
+    # a word that merely contains the short name is not a request for the tool
+    plain = await run(opts(emulator), "What is the address of the shop?")
+    assert not any(isinstance(b, ToolUseBlock) for m in plain if isinstance(m, AssistantMessage)
+                   for b in m.content)  # fmt: skip
+
+
+async def test_interrupt_stops_a_running_subagent(emulator: Emulator) -> None:
+    @tool("stall", "Wait for a slow job", {"seconds": int})
+    async def stall(args: dict[str, Any]) -> str:
+        await anyio.sleep(args["seconds"])
+        return "finished"
+
+    server = create_sdk_mcp_server("jobs", tools=[stall])
+    waiter = {"waiter": AgentDefinition("Waits for jobs", "You wait.", ["mcp__jobs__stall"])}
+    options = opts(emulator, mcp_servers={"jobs": server}, agents=waiter)
+    async with AzureAgentClient(options) as client:
+        await client.query("Ask the waiter agent: use the stall tool for 30 seconds")
+        started = time.monotonic()
+        messages: list[Any] = []
+        async with anyio.create_task_group() as tg:
+
+            async def stop_soon() -> None:
+                await anyio.sleep(0.5)
+                await client.interrupt()
+
+            tg.start_soon(stop_soon)
+            messages = [m async for m in client.receive_response()]
+        assert time.monotonic() - started < 10
+        assert messages[-1].subtype == "interrupted"
+        await client.query("What is the capital of France?")  # the conversation stays valid
+        after = [m async for m in client.receive_response()]
+    assert "Paris" in after[-1].result
