@@ -213,6 +213,9 @@ class AzureAgentClient:
         for name in tools.stdio_servers:
             for t in self._servers[name][1].tools:
                 offered.add(t)
+        from .option_types import warn_if_shadowed
+
+        warn_if_shadowed(tools.can_use_tool, tools.allowed_tools, tools.permission_mode)
         if tools.disallowed_tools:
             from ._internal.builtin_tools import drop_disallowed
 
@@ -401,15 +404,22 @@ class AzureAgentClient:
         }
 
     async def get_mcp_status(self) -> dict[str, Any]:
-        """``{"mcpServers": [{"name", "status", "tools"}]}`` for the configured servers."""
+        """``{"mcpServers": [{"name", "status", "serverInfo", "tools": [{"name",
+        "description"}]}]}`` for the configured servers (``McpStatusResponse``); a server
+        that fails to start raises ``MCPServerError`` (a ``ProcessError``)."""
         await self._start_servers(self.tool_settings)
         out = []
         for name, config in self.tool_settings.mcp_servers.items():
             if config.get("type") == "sdk":
-                tools = [t.name for t in config["instance"].tools]
+                server = config["instance"]
+                info = {"name": server.name, "version": server.version}
+                listed = [(t.name, t.description) for t in server.tools]
             else:
-                tools = [t.name.split("__", 2)[-1] for t in self._servers[name][1].tools]
-            out.append({"name": name, "status": "connected", "tools": tools})
+                info = {"name": name, "version": ""}
+                listed = [(t.name.split("__", 2)[-1], t.description)
+                          for t in self._servers[name][1].tools]  # fmt: skip
+            tools = [{"name": n, "description": d} for n, d in listed]
+            out.append({"name": name, "status": "connected", "serverInfo": info, "tools": tools})
         return {"mcpServers": out}
 
     async def set_model(self, model: str | None = None) -> None:

@@ -13,6 +13,8 @@ from typing import Any, Literal, TypeAlias, TypedDict
 
 from .hooks import *  # noqa: F403  (the hook types are part of this module's names)
 from .hooks import __all__ as _HOOK_NAMES
+from .option_types import *  # noqa: F403  (the Claude option value types, too)
+from .option_types import __all__ as _OPTION_TYPE_NAMES
 from .options import AzureOpenAIOptions, ConnectionSettings, QuerySettings, ToolSettings
 
 # --- permissions and hooks (the Claude Agent SDK's names and shapes) ------------
@@ -47,6 +49,14 @@ class ToolPermissionContext:
     suggestions: list[Any] = field(default_factory=list)
     tool_use_id: str = ""
     cwd: str | None = None
+    agent_id: str | None = None
+    blocked_path: str | None = None
+    decision_reason: str | None = None
+    """Why the question is asked: a PreToolUse hook's ``permissionDecisionReason`` when it
+    answered ``"ask"``."""
+    title: str | None = None
+    display_name: str | None = None
+    description: str | None = None
 
 
 CanUseTool: TypeAlias = Callable[
@@ -213,22 +223,23 @@ class AgentDefinition:
     description: str
     prompt: str
     tools: list[str] | None = None
-    disallowedTools: list[str] | None = None  # noqa: N815  (the Claude SDK's spelling)
+    disallowedTools: list[str] | None = None
     model: str | None = None
     skills: list[str] | None = None
     memory: str | None = None
-    mcpServers: list[Any] | None = None  # noqa: N815
-    initialPrompt: str | None = None  # noqa: N815
-    maxTurns: int | None = None  # noqa: N815
+    mcpServers: list[Any] | None = None
+    initialPrompt: str | None = None
+    maxTurns: int | None = None
     background: bool | None = None
     effort: Any = None
-    permissionMode: str | None = None  # noqa: N815
+    permissionMode: str | None = None
 
 
 Message: TypeAlias = UserMessage | AssistantMessage | SystemMessage | ResultMessage | StreamEvent
 
 __all__ = [
     *_HOOK_NAMES,
+    *_OPTION_TYPE_NAMES,
     "AgentDefinition",
     "AssistantMessage",
     "AzureOpenAIOptions",
@@ -255,3 +266,20 @@ __all__ = [
     "ToolsPreset",
     "UserMessage",
 ]
+
+_CLAUDE_LAZY = {"SdkMcpTool": "tools", "McpSdkServerConfig": "tools"}
+
+
+def __getattr__(name: str) -> Any:
+    """The Claude Agent SDK's other names (``message_types.py``; ``SdkMcpTool`` and
+    ``McpSdkServerConfig`` from ``tools.py``), so ``claude_agent_sdk.types`` imports
+    migrate; loaded on first use (``message_types`` imports this module)."""
+    from importlib import import_module
+
+    from . import message_types
+
+    if name in message_types.__all__:
+        return getattr(message_types, name)
+    if name in _CLAUDE_LAZY:
+        return getattr(import_module(f".{_CLAUDE_LAZY[name]}", __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -122,6 +122,7 @@ async def decide(options: ToolSettings, use: ToolUseBlock, session_id: str) -> D
     except RuntimeError as exc:
         return Decision(decision.input, denied=str(exc))
     hook_allowed = hook_ask = False
+    ask_reason: str | None = None
     for out in outputs:
         specific = out.get("hookSpecificOutput") or {}
         verdict = specific.get("permissionDecision")
@@ -131,7 +132,8 @@ async def decide(options: ToolSettings, use: ToolUseBlock, session_id: str) -> D
         if isinstance(specific.get("updatedInput"), dict):
             decision.input = specific["updatedInput"]
         hook_allowed = hook_allowed or verdict == "allow"
-        hook_ask = hook_ask or verdict == "ask"
+        if verdict == "ask":
+            hook_ask, ask_reason = True, reason or None
     refused = _refused_by_rules(options, use.name, decision.input)
     if refused is not None:
         return Decision(decision.input, denied=refused)
@@ -149,7 +151,7 @@ async def decide(options: ToolSettings, use: ToolUseBlock, session_id: str) -> D
                 denied=f"{use.name} is not approved by allowed_tools"
                 " (permission_mode='dontAsk' refuses what is not)",
             )
-    return await _request(options, use, decision, session_id)
+    return await _request(options, use, decision, session_id, ask_reason)
 
 
 def rule_matches(rule: str, tool: str, tool_input: dict[str, Any]) -> bool:
@@ -191,7 +193,11 @@ def _refused_by_rules(options: ToolSettings, tool: str, tool_input: dict[str, An
 
 
 async def _request(
-    options: ToolSettings, use: ToolUseBlock, decision: Decision, session_id: str
+    options: ToolSettings,
+    use: ToolUseBlock,
+    decision: Decision,
+    session_id: str,
+    reason: str | None = None,
 ) -> Decision:
     """PermissionRequest hooks, then ``can_use_tool``; without either the call runs."""
     if (options.hooks or {}).get("PermissionRequest"):
@@ -213,13 +219,18 @@ async def _request(
                 return decision
     if options.can_use_tool is None:
         return decision
-    return await _ask(options, use, decision)
+    return await _ask(options, use, decision, reason)
 
 
-async def _ask(options: ToolSettings, use: ToolUseBlock, decision: Decision) -> Decision:
+async def _ask(
+    options: ToolSettings, use: ToolUseBlock, decision: Decision, reason: str | None = None
+) -> Decision:
     assert options.can_use_tool is not None
     context = ToolPermissionContext(
-        tool_use_id=use.id, cwd=str(options.cwd) if options.cwd else None
+        tool_use_id=use.id,
+        cwd=str(options.cwd) if options.cwd else None,
+        decision_reason=reason,
+        display_name=use.name,
     )
     try:
         answer: Any = options.can_use_tool(use.name, decision.input, context)

@@ -103,8 +103,7 @@ async def test_bash_denied_by_can_use_tool_or_a_hook_never_runs(
         return PermissionResultDeny(message="no shell today")
 
     prompt = f'run Bash {{"command": "touch {marker}"}}'
-    messages = await run(opts(emulator, cwd=tmp_path, allowed_tools=["Read"], tools=["Bash"],
-                              can_use_tool=deny), prompt)  # fmt: skip
+    messages = await run(opts(emulator, cwd=tmp_path, tools=["Bash"], can_use_tool=deny), prompt)
     assert results(messages)[0].content == "no shell today" and not marker.exists()
 
     async def guard(data: dict[str, Any], tool_use_id: Any, ctx: Any) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import jupyter_azure_ai.types
 from jupyter_azure_ai import (
     AssistantMessage,
     AzureOpenAIOptions,
+    CanUseToolShadowedWarning,
     ClaudeSDKError,
     CLIConnectionError,
     CLIJSONDecodeError,
@@ -475,7 +476,8 @@ async def test_bash_runs_in_cwd_with_a_secret_free_environment(
     )  # fmt: skip
     async with rec.client(opts) as client:
         await client.query("run it")
-        messages = [m async for m in client.receive_response()]
+        with pytest.warns(CanUseToolShadowedWarning, match="allowed_tools approves Bash"):
+            messages = [m async for m in client.receive_response()]
     (result,) = [b for m in messages if isinstance(m, UserMessage) for b in m.content]  # type: ignore[union-attr]
     assert isinstance(result, ToolResultBlock) and not result.is_error
     out = str(result.content)
@@ -601,3 +603,54 @@ async def test_an_unknown_price_with_a_budget_stops_after_one_turn() -> None:
         result = [m async for m in client.receive_response()][-1]
     assert isinstance(result, ResultMessage) and result.subtype == "error_max_budget_usd"
     assert len(rec.requests) == 1
+
+
+# --- can_use_tool shadowed, the reason it is asked, option value types --------------------
+
+
+def test_shadowed_can_use_tool_warns_as_in_claude() -> None:
+    from jupyter_azure_ai.option_types import warn_if_shadowed
+
+    ask = Asker()
+    with pytest.warns(CanUseToolShadowedWarning, match="allowed_tools approves Read"):
+        warn_if_shadowed(ask, ("Read", "Bash(git status:*)"), None)
+    with pytest.warns(CanUseToolShadowedWarning, match="bypassPermissions"):
+        warn_if_shadowed(ask, (), "bypassPermissions")
+    warn_if_shadowed(ask, ("Bash(git status:*)",), "acceptEdits")  # a rule: no warning
+    warn_if_shadowed(None, ("Read",), "bypassPermissions")  # nothing to shadow
+
+
+async def test_a_hook_that_asks_forwards_its_reason_to_can_use_tool() -> None:
+    contexts: list[Any] = []
+
+    async def ask_why(data: dict[str, Any], tool_use_id: Any, ctx: Any) -> dict[str, Any]:
+        why = "touches a shared file"
+        return {
+            "hookSpecificOutput": {"permissionDecision": "ask", "permissionDecisionReason": why}
+        }
+
+    async def can_use_tool(name: str, tool_input: dict[str, Any], ctx: Any) -> Any:
+        contexts.append(ctx)
+        return PermissionResultAllow()
+
+    (r,) = await run_round(
+        [touch],
+        ("touch", {"path": "a"}),
+        hooks={"PreToolUse": [HookMatcher(None, [ask_why])]},
+        can_use_tool=can_use_tool,
+        permission_mode="bypassPermissions",  # "ask" from a hook still asks
+    )
+    assert not r.is_error and contexts[0].decision_reason == "touches a shared file"
+    assert contexts[0].tool_use_id == "call_0" and contexts[0].display_name == "touch"
+
+
+def test_claude_option_value_types_are_exported() -> None:
+    from jupyter_azure_ai import PermissionRuleValue, PermissionUpdate, SandboxSettings
+
+    update = PermissionUpdate("addRules", [PermissionRuleValue("Bash", "ls:*")], "allow")
+    assert update.to_dict() == {
+        "type": "addRules", "rules": [{"toolName": "Bash", "ruleContent": "ls:*"}],
+        "behavior": "allow",
+    }  # fmt: skip
+    sandbox: SandboxSettings = {"enabled": False}
+    assert options(sandbox=sandbox, thinking={"type": "disabled"}).tool_settings.sandbox == sandbox
