@@ -654,3 +654,18 @@ def test_claude_option_value_types_are_exported() -> None:
     }  # fmt: skip
     sandbox: SandboxSettings = {"enabled": False}
     assert options(sandbox=sandbox, thinking={"type": "disabled"}).tool_settings.sandbox == sandbox
+
+
+async def test_an_interrupted_bash_command_is_killed_with_its_children(tmp_path: Path) -> None:
+    import anyio
+
+    bash = bash_tool(tmp_path, dict(os.environ))
+    pids = tmp_path / "pids"
+    command = f"sleep 30 & echo $$ $! > {pids}; wait"
+    with anyio.move_on_after(1.0):  # what interrupt() does to a running tool round
+        await run_round([bash], ("Bash", {"command": command}))
+    shell, child = (int(p) for p in pids.read_text().split())
+    await anyio.sleep(0.2)
+    for pid in (shell, child):
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
