@@ -8,17 +8,22 @@ text is the ``Task`` call's result, which the parent model reads as any tool res
 
 Its messages (``AssistantMessage``, ``UserMessage``, ``StreamEvent``) carry
 ``parent_tool_use_id`` = the ``Task`` call's id and reach the caller when the call
-finishes, before the parent's tool results (``ToolSet.messages``). Its usage is added
+finishes, before the parent's tool results (``ToolSet.messages``), between a
+``TaskStartedMessage`` and a ``TaskNotificationMessage`` (status ``"completed"``,
+``"failed"``, or ``"stopped"`` by an interrupt; summary and usage). Its usage is added
 to the parent's ``ResultMessage`` (priced at the parent's deployment). A subagent is not
 offered ``Task`` itself, as in the Claude Agent SDK: no recursion.
 """
 
 from __future__ import annotations
 
+import time
+import uuid
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ..message_types import TaskNotificationMessage, TaskStartedMessage, TaskUsage
 from ..options import BUILTIN_TOOLS, QuerySettings, ToolSettings
 from ..tools import SdkTool
 from ..types import AgentDefinition, AssistantMessage, StreamEvent, UserMessage
@@ -93,6 +98,8 @@ class Subagents:
         conversation: list[dict[str, Any]] = [{"role": "user", "content": prompt}]
         stats = loop.RunStats()
         active = False  # a SubagentStop hook made it go on
+        self._started(use_id, str(args.get("description") or name))
+        started, status = time.perf_counter(), "failed"
         try:
             while True:
                 await self._turns(settings, conversation, stats, tools, use_id)
@@ -106,13 +113,78 @@ class Subagents:
                 active = True  # the hook's reason is the subagent's next instruction
                 conversation.append({"role": "user", "content": reason})
                 self.offered.messages.append(UserMessage(reason, parent_tool_use_id=use_id))
+            status = "failed" if stats.hit_max_turns else "completed"
+        except BaseException as exc:
+            status = "failed" if isinstance(exc, Exception) else "stopped"  # interrupted
+            raise
         finally:
             for key, value in stats.usage.items():
                 self.stats.usage[key] = self.stats.usage.get(key, 0) + value
             self.stats.api_seconds += stats.api_seconds
+            self._finished(use_id, status, stats, conversation, started)
         if stats.hit_max_turns:
             return _text(f"{name} stopped after {stats.num_turns} turns without finishing", True)
         return _text(stats.final_text or f"{name} finished without an answer", False)
+
+    def _started(self, use_id: str, description: str) -> None:
+        data = {
+            "type": "system",
+            "subtype": "task_started",
+            "task_id": use_id,
+            "description": description,
+            "tool_use_id": use_id,
+            "task_type": "local_agent",
+        }
+        self.offered.messages.append(
+            TaskStartedMessage(
+                "task_started",
+                data,
+                use_id,
+                description,
+                str(uuid.uuid4()),
+                self.session_id,
+                tool_use_id=use_id,
+                task_type="local_agent",
+            )
+        )
+
+    def _finished(
+        self,
+        use_id: str,
+        status: str,
+        stats: loop.RunStats,
+        conversation: list[dict[str, Any]],
+        started: float,
+    ) -> None:
+        calls = sum(len(m.get("tool_calls") or ()) for m in conversation)
+        usage = TaskUsage(
+            total_tokens=sum(stats.usage.get(k, 0) for k in ("input_tokens", "output_tokens")),
+            tool_uses=calls,
+            duration_ms=round((time.perf_counter() - started) * 1000),
+        )
+        summary = " ".join(stats.final_text.split())[:200]
+        data = {
+            "type": "system",
+            "subtype": "task_notification",
+            "task_id": use_id,
+            "status": status,
+            "summary": summary,
+            "usage": dict(usage),
+        }
+        self.offered.messages.append(
+            TaskNotificationMessage(
+                "task_notification",
+                data,
+                use_id,
+                status,  # type: ignore[arg-type]
+                "",
+                summary,
+                str(uuid.uuid4()),
+                self.session_id,
+                tool_use_id=use_id,
+                usage=usage,
+            )
+        )
 
     async def _turns(
         self,

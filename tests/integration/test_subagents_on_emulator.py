@@ -18,6 +18,9 @@ from jupyter_azure_ai import (
     AzureOpenAIOptions,
     HookMatcher,
     ResultMessage,
+    SystemMessage,
+    TaskNotificationMessage,
+    TaskStartedMessage,
     ToolResultBlock,
     ToolUseBlock,
     UserMessage,
@@ -97,6 +100,12 @@ async def test_task_runs_the_subagent_and_returns_its_answer(emulator: Emulator)
     assert isinstance(final, ResultMessage) and final.subtype == "success"
     assert final.result == "Based on Task: Based on mcp__calc__add: 5"
     assert final.num_turns == 2  # the parent's turns; the subagent's usage is added
+    started, done = [m for m in messages if isinstance(m, SystemMessage) and m.subtype != "init"]
+    assert isinstance(started, TaskStartedMessage) and started.task_id == task.id
+    assert messages.index(started) < messages.index(inner[0])
+    assert isinstance(done, TaskNotificationMessage) and done.status == "completed"
+    assert done.usage is not None and done.usage["tool_uses"] == 1
+    assert messages.index(done) == messages.index(inner[-1]) + 1
 
 
 async def test_subagent_gets_its_own_system_prompt_and_only_its_tools(emulator: Emulator) -> None:
@@ -182,6 +191,8 @@ async def test_interrupt_stops_a_running_subagent(emulator: Emulator) -> None:
             messages = [m async for m in client.receive_response()]
         assert time.monotonic() - started < 10
         assert messages[-1].subtype == "interrupted"
+        (done,) = [m for m in messages if isinstance(m, TaskNotificationMessage)]
+        assert done.status == "stopped"
         await client.query("What is the capital of France?")  # the conversation stays valid
         after = [m async for m in client.receive_response()]
     assert "Paris" in after[-1].result

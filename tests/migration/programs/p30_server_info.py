@@ -23,7 +23,8 @@ async def main():
             print(f"Output style: {info.get('output_style', 'default')}")
         status = await client.get_mcp_status()
         for server in status["mcpServers"]:
-            print(f"mcp: {server['name']} {server['status']} {server['tools']}")
+            tools = [t["name"] for t in server.get("tools", [])]
+            print(f"mcp: {server['name']} {server['status']} {tools}")
 
 
 asyncio.run(main())
