@@ -31,7 +31,7 @@ from ._internal import agent
 from ._internal.auth import AzureADAuth
 from ._internal.tool_calls import ToolSet
 from ._internal.transport import AzureHTTPTransport
-from .errors import CLIConnectionError
+from .errors import AzureOpenAIError, CLIConnectionError, ConfigurationError
 from .options import AzureOpenAIOptions, ConnectionSettings, QuerySettings, ToolSettings
 from .types import (
     AssistantMessage,
@@ -97,6 +97,8 @@ class AzureAgentClient:
         self._interrupter = agent.Interrupter()
         self._announced = False
         self._servers: dict[str, tuple[str, Any]] = {}  # name -> (config key, McpHub)
+        self._disabled: set[str] = set()  # toggle_mcp_server(name, False)
+        self._team: Any = None  # the running query's subagents (stop_task)
 
     @property
     def options(self) -> AzureOpenAIOptions:
@@ -168,6 +170,8 @@ class AzureAgentClient:
         current configuration; servers started for earlier queries keep running."""
         cwd = str(tools.cwd)
         for name, config in tools.stdio_servers.items():
+            if name in self._disabled:
+                continue
             key = f"{config!r} in {cwd} with {sorted(tools.env.items())!r}"
             running = self._servers.get(name)
             if running is not None and running[0] == key:
@@ -199,7 +203,7 @@ class AzureAgentClient:
                 continue  # names and the Claude preset select built-ins (below)
             offered.add(t)
         for name, config in tools.mcp_servers.items():
-            if config.get("type") == "sdk":
+            if config.get("type") == "sdk" and name not in self._disabled:
                 from ._internal.mcp_bridge import sdk_server_tools
 
                 for t in sdk_server_tools(name, config["instance"]):
@@ -211,7 +215,7 @@ class AzureAgentClient:
             for t in builtin_tools(tools, secrets):
                 offered.add(t)
         for name in tools.stdio_servers:
-            for t in self._servers[name][1].tools:
+            for t in self._servers[name][1].tools if name in self._servers else ():
                 offered.add(t)
         from .option_types import warn_if_shadowed
 
@@ -338,6 +342,7 @@ class AzureAgentClient:
 
             team = Subagents(pending.tools, settings, offered, transport, stats, self.session_id)
             offered.add(team.task_tool())
+            self._team = team
         subtype = "success"
         try:
             async for message in agent.run(
@@ -421,6 +426,74 @@ class AzureAgentClient:
             tools = [{"name": n, "description": d} for n, d in listed]
             out.append({"name": name, "status": "connected", "serverInfo": info, "tools": tools})
         return {"mcpServers": out}
+
+    async def reconnect_mcp_server(self, server_name: str) -> None:
+        """Restart stdio MCP server ``server_name`` (an in-process one has nothing to
+        restart); ``MCPServerError`` if it fails to start again."""
+        self._known_server(server_name)
+        self._disabled.discard(server_name)
+        if server_name in self._servers:
+            await self._stop_servers([server_name])
+        await self._start_servers(self.tool_settings)
+
+    async def toggle_mcp_server(self, server_name: str, enabled: bool) -> None:
+        """Offer (``enabled``) or stop offering a server's tools from the next query on; a
+        disabled stdio server's process is stopped, and started again when enabled."""
+        self._known_server(server_name)
+        if enabled:
+            self._disabled.discard(server_name)
+            await self._start_servers(self.tool_settings)
+        else:
+            self._disabled.add(server_name)
+            if server_name in self._servers:
+                await self._stop_servers([server_name])
+
+    def _known_server(self, name: str) -> None:
+        if name not in self.tool_settings.mcp_servers:
+            known = ", ".join(self.tool_settings.mcp_servers) or "none"
+            raise ConfigurationError(f"no MCP server named {name!r} (servers: {known})")
+
+    async def stop_task(self, task_id: str) -> None:
+        """Stop the subagent running for ``Task`` call ``task_id``: its call ends with an
+        error result saying so, a ``TaskNotificationMessage`` with status ``"stopped"``
+        follows, and the parent's answer goes on. Unknown or finished ids are ignored."""
+        if self._team is not None:
+            self._team.stop(task_id)
+
+    async def get_context_usage(self) -> dict[str, Any]:
+        """How much of the deployment's context the conversation takes, estimated as
+        ``max_history_tokens`` counts it: ``totalTokens``, ``maxTokens`` (the context
+        window once Azure stated it, else None), ``percentage``, ``model``, ``categories``."""
+        from ._internal import history
+
+        settings = self.settings
+        system = settings.system_text
+        system_tokens = history.estimate([{"role": "system", "content": system}]) if system else 0
+        offered = await self._tool_set(self.tool_settings)
+        tools = history.estimate([], tools=offered.specs) if offered.specs else 0
+        messages = history.estimate(self._conversation) if self._conversation else 0
+        total = system_tokens + tools + messages
+        known = self._transport.capabilities if self._transport is not None else None
+        window = known.context_windows.get(settings.model) if known is not None else None
+        return {
+            "categories": [
+                {"name": "System prompt", "tokens": system_tokens, "color": ""},
+                {"name": "Tools", "tokens": tools, "color": ""},
+                {"name": "Messages", "tokens": messages, "color": ""},
+            ],
+            "totalTokens": total,
+            "maxTokens": window,
+            "percentage": round(100 * total / window, 1) if window else None,
+            "model": settings.model,
+        }
+
+    async def rewind_files(self, user_message_id: str) -> None:
+        """Not available: there are no file checkpoints here (``enable_file_checkpointing``
+        has no effect), so this raises ``AzureOpenAIError`` rather than pretend."""
+        raise AzureOpenAIError(
+            "rewind_files: file checkpointing is not available with Azure OpenAI"
+            " (enable_file_checkpointing has no effect here)"
+        )
 
     async def set_model(self, model: str | None = None) -> None:
         """Use deployment ``model`` for the next queries (None: the options' own model)."""

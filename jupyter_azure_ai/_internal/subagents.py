@@ -23,6 +23,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import anyio
+
 from ..message_types import TaskNotificationMessage, TaskStartedMessage, TaskUsage
 from ..options import BUILTIN_TOOLS, QuerySettings, ToolSettings
 from ..tools import SdkTool
@@ -56,6 +58,13 @@ class Subagents:
         self.transport = transport
         self.stats = stats
         self.session_id = session_id
+        self.running: dict[str, anyio.CancelScope] = {}  # Task call id -> its run
+
+    def stop(self, task_id: str) -> None:
+        """Cancel the subagent running for ``task_id`` (``stop_task``); else nothing."""
+        scope = self.running.get(task_id)
+        if scope is not None:
+            scope.cancel()
 
     def task_tool(self) -> SdkTool:
         """``Task(description, prompt, subagent_type)``; the agents are listed in its
@@ -101,23 +110,29 @@ class Subagents:
         self._started(use_id, str(args.get("description") or name))
         started, status = time.perf_counter(), "failed"
         try:
-            while True:
-                await self._turns(settings, conversation, stats, tools, use_id)
-                reason = None
-                if events is not None and not stats.hit_max_turns:
-                    reason = await events.subagent_stop(
-                        self.tool_settings, self.session_id, use_id, name, active
-                    )
-                if reason is None or stats.num_turns >= settings.turns:
-                    break
-                active = True  # the hook's reason is the subagent's next instruction
-                conversation.append({"role": "user", "content": reason})
-                self.offered.messages.append(UserMessage(reason, parent_tool_use_id=use_id))
+            with anyio.CancelScope() as scope:  # stop_task(use_id) cancels it
+                self.running[use_id] = scope
+                while True:
+                    await self._turns(settings, conversation, stats, tools, use_id)
+                    reason = None
+                    if events is not None and not stats.hit_max_turns:
+                        reason = await events.subagent_stop(
+                            self.tool_settings, self.session_id, use_id, name, active
+                        )
+                    if reason is None or stats.num_turns >= settings.turns:
+                        break
+                    active = True  # the hook's reason is the subagent's next instruction
+                    conversation.append({"role": "user", "content": reason})
+                    self.offered.messages.append(UserMessage(reason, parent_tool_use_id=use_id))
+            if scope.cancelled_caught:
+                status = "stopped"
+                return _text(f"{name} was stopped (stop_task) before it finished", True)
             status = "failed" if stats.hit_max_turns else "completed"
         except BaseException as exc:
             status = "failed" if isinstance(exc, Exception) else "stopped"  # interrupted
             raise
         finally:
+            self.running.pop(use_id, None)
             for key, value in stats.usage.items():
                 self.stats.usage[key] = self.stats.usage.get(key, 0) + value
             self.stats.api_seconds += stats.api_seconds
