@@ -379,6 +379,7 @@ class AzureAgentClient:
             usage=dict(stats.usage),
             result=stats.final_text,
             structured_output=stats.structured_output,
+            terminal_reason=_TERMINAL.get(subtype, subtype),
         )
         self.history.append(result)
         yield result
@@ -518,6 +519,15 @@ class AzureAgentClient:
             "cwd": str(tools.cwd) if tools.cwd is not None else None,
             "sdk_version": __version__,
         }
+
+
+_TERMINAL = {
+    "success": "completed",
+    "error_max_turns": "max_turns",
+    "interrupted": "aborted_streaming",
+    "error_max_budget_usd": "max_budget",
+}
+"""``ResultMessage.subtype`` → the Claude SDK's ``terminal_reason``."""
 
 
 def _answer_declared_tool_calls(conversation: list[dict[str, Any]]) -> None:

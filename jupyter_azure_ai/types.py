@@ -147,6 +147,9 @@ class UserMessage:
 
     content: str | list[ContentBlock]
     parent_tool_use_id: str | None = None
+    uuid: str | None = None  # the Claude SDK's fields: kept None here
+    tool_use_result: dict[str, Any] | None = None
+    origin: dict[str, Any] | None = None
 
 
 @dataclass
@@ -159,6 +162,11 @@ class AssistantMessage:
     model: str
     parent_tool_use_id: str | None = None
     stop_reason: str | None = None
+    error: str | None = None  # the Claude SDK's fields: kept None here (errors are raised)
+    usage: dict[str, Any] | None = None
+    message_id: str | None = None
+    session_id: str | None = None
+    uuid: str | None = None
 
 
 @dataclass
@@ -191,6 +199,15 @@ class ResultMessage:
     result: str | None = None
     structured_output: Any = None
     """With ``output_format``: the parsed answer (an instance of the class, else a dict)."""
+    terminal_reason: str | None = None
+    """Why the loop ended, in the Claude SDK's words: ``"completed"``, ``"max_turns"``,
+    ``"aborted_streaming"`` (interrupted), ``"max_budget"``, or the error subtype."""
+    stop_reason: str | None = None  # the Claude SDK's other fields: kept None here
+    model_usage: dict[str, Any] | None = None
+    permission_denials: list[Any] | None = None
+    errors: list[str] | None = None
+    api_error_status: int | None = None
+    uuid: str | None = None
 
 
 @dataclass

@@ -300,3 +300,14 @@ async def test_receive_without_connect_or_query_is_a_clear_error() -> None:
     client = AzureAgentClient(options())
     with pytest.raises(CLIConnectionError, match="Not connected"):
         _ = [m async for m in client.receive_response()]
+
+
+async def test_messages_carry_the_claude_fields() -> None:
+    async with Recorder(answer("A")).client() as client:
+        await client.query("hi")
+        messages = [m async for m in client.receive_response()]
+    assistant = next(m for m in messages if isinstance(m, AssistantMessage))
+    assert (assistant.usage, assistant.error, assistant.uuid) == (None, None, None)
+    result = messages[-1]
+    assert isinstance(result, ResultMessage) and result.terminal_reason == "completed"
+    assert result.permission_denials is None and result.model_usage is None
