@@ -119,6 +119,19 @@ class ProcessError(AzureOpenAIError):
         self.stderr = stderr
 
 
+class ResultError(ProcessError):
+    """The Claude SDK's error for a run that ended in an error result. Never raised here:
+    such a run ends with ``ResultMessage(is_error=True)`` (its ``subtype`` says why) and
+    failures of the service are the typed errors of this module. Importable so that
+    ``except ResultError`` clauses keep working."""
+
+    def __init__(self, message: str, data: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.data = data or {}
+        self.subtype = self.data.get("subtype")
+        self.result = self.data.get("result")
+
+
 class MCPServerError(ProcessError):
     """An MCP server from ``mcp_servers`` could not be started or spoken to."""
 
@@ -212,6 +225,7 @@ __all__ = [
     "ModelNotFoundError",
     "ProcessError",
     "RateLimitError",
+    "ResultError",
     "StreamDecodeError",
     "StreamInterruptedError",
     "UnauthorizedError",

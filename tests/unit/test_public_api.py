@@ -86,6 +86,7 @@ EXPECTED = [
     "RateLimitInfo",
     "RateLimitStatus",
     "RateLimitType",
+    "ResultError",
     "ResultMessage",
     "SandboxIgnoreViolations",
     "SandboxNetworkConfig",
