@@ -129,8 +129,15 @@ class AzureOpenAIOptions:
         disallowed_tools: tool names (or rules such as ``"Bash(rm:*)"``) never run; a
             plain name is not even offered.
         env: extra environment variables for MCP servers and the ``Bash`` tool.
+        max_budget_usd: stop before a model turn once the query cost this much
+            (``subtype="error_max_budget_usd"``).
+        user: sent as the request's ``user`` (Azure's end-user id).
+        fallback_model: a deployment asked instead when ``model``'s is missing, still
+            rate limited after its retries, or failing with a 5xx.
         agents: ``{"name": AgentDefinition(description, prompt, tools, model)}``:
             subagents the model may run through the ``Task`` tool (``_internal/subagents.py``).
+        forward_subagent_text: also yield a subagent's text (by default, as in the Claude
+            SDK, only its tool calls and results are yielded; its answer is the Task result).
 
     The Claude Agent SDK's other option fields are accepted; docs/claude-options.md says
     which are mapped (``max_budget_usd``, ``user``, ``system_prompt`` presets, ``tools``
@@ -177,8 +184,8 @@ class AzureOpenAIOptions:
     env: dict[str, str] = field(default_factory=dict)
     max_budget_usd: float | None = None
     user: str | None = None
-    # Claude Agent SDK fields accepted with no effect here (docs/claude-options.md: why)
     fallback_model: str | None = None
+    # Claude Agent SDK fields accepted with no effect here (docs/claude-options.md: why)
     betas: list[str] = field(default_factory=list)
     max_thinking_tokens: int | None = None
     thinking: dict[str, Any] | None = None
@@ -199,6 +206,7 @@ class AzureOpenAIOptions:
     debug_stderr: Any = None
     stderr: Callable[[str], None] | None = None
     agents: dict[str, AgentDefinition] | None = None
+    forward_subagent_text: bool = False
 
     def __post_init__(self) -> None:
         self._normalise()
@@ -411,7 +419,7 @@ class QuerySettings:
     output_format: Any = field(default=None, hash=False)
     max_budget_usd: float | None = None
     user: str | None = None
-    fallback_model: str | None = None  # accepted, no effect (docs/claude-options.md)
+    fallback_model: str | None = None
     betas: list[str] = field(default_factory=list, hash=False)  # no effect
     max_thinking_tokens: int | None = None  # no effect
     thinking: dict[str, Any] | None = field(default=None, hash=False)  # no effect
@@ -498,6 +506,7 @@ class ToolSettings:
     can_use_tool: CanUseTool | None = None
     hooks: Mapping[str, list[HookMatcher]] | None = None
     agents: Mapping[str, AgentDefinition] | None = None
+    forward_subagent_text: bool = False
 
     permission_mode: str | None = None
     disallowed_tools: tuple[str, ...] = field(default_factory=tuple)
@@ -623,7 +632,7 @@ ENV_OPTIONAL = {n: v for n, v in ENV_VARIABLES.items() if n not in ENV_REQUIRED}
 _SECRET_FLOW = ("tenant_id", "client_id", "client_secret")
 #: Claude Agent SDK fields accepted with no effect here (docs/claude-options.md: why).
 NO_EFFECT_FIELDS = frozenset(
-    {"fallback_model", "betas", "max_thinking_tokens", "thinking", "effort", "task_budget"}
+    {"betas", "max_thinking_tokens", "thinking", "effort", "task_budget"}
     | {"strict_mcp_config", "permission_prompt_tool_name", "add_dirs", "setting_sources"}
     | {"skills", "sandbox", "plugins", "include_hook_events", "enable_file_checkpointing"}
     | {"cli_path", "extra_args", "max_buffer_size", "debug_stderr", "stderr"}

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import anyio
 
-from ..errors import ContextWindowError
+from ..errors import APIStatusError, ContextWindowError, ModelNotFoundError, RateLimitError
 from ..options import QuerySettings, ToolSettings
 from ..pricing import cost_usd
 from ..structured import AnswerProblem, OutputFormat, compile_output_format, repair_prompt
@@ -320,9 +320,8 @@ async def _open_bounded(
         )
         messages = system + chosen.messages
         sent = _Sent(chosen, history.estimate(messages, tools=specs), window)
-        body = transport.body(messages, settings, **extra)
         try:
-            return await interrupter.call(transport.open_chat, body, settings), sent
+            return await _open(transport, messages, extra, settings, interrupter), sent
         except ContextWindowError as exc:
             if exc.window is None:
                 raise
@@ -342,6 +341,36 @@ async def _open_bounded(
             if only_prompt or not alone.fits:
                 raise prompt_too_long(model, prompt, exc.window, settings.max_tokens, exc) from None
             retried = True
+
+
+async def _open(
+    transport: AzureHTTPTransport,
+    messages: list[dict[str, Any]],
+    extra: dict[str, Any],
+    settings: QuerySettings,
+    interrupter: Interrupter,
+) -> Any:
+    """Open one request; when the deployment fails after its own retries (missing, still
+    rate limited, a 5xx) and ``fallback_model`` names another deployment, ask that one
+    (the Claude option's meaning here). A context-window 400 is never a reason."""
+    body = transport.body(messages, settings, **extra)
+    try:
+        return await interrupter.call(transport.open_chat, body, settings)
+    except ContextWindowError:
+        raise
+    except APIStatusError as exc:
+        fallback = settings.fallback_model
+        unavailable = isinstance(exc, (ModelNotFoundError, RateLimitError))
+        if (
+            not fallback
+            or fallback == settings.model
+            or not (unavailable or exc.status_code >= 500)
+        ):
+            raise
+    other = settings.replace(model=fallback)
+    return await interrupter.call(
+        transport.open_chat, transport.body(messages, other, **extra), other
+    )
 
 
 def _bounded_note(sent: _Sent, settings: QuerySettings) -> SystemMessage:

@@ -311,3 +311,12 @@ async def test_error_names_users_catch(emulator: Emulator) -> None:
     with pytest.raises(ProcessError):
         await run(opts(emulator, mcp_servers={"x": {"command": sys.executable,
                                                      "args": ["-c", code]}}), "hello")  # fmt: skip
+
+
+async def test_fallback_model_on_the_emulator(emulator: Emulator) -> None:
+    messages = await run(opts(emulator, model="not-deployed", fallback_model="gpt-4o"), "hello")
+    assistant = [m for m in messages if type(m).__name__ == "AssistantMessage"]
+    assert assistant and assistant[0].model == "gpt-4o-2024-11-20"
+    result = messages[-1]
+    assert isinstance(result, ResultMessage) and result.subtype == "success"
+    assert result.total_cost_usd is not None and result.total_cost_usd > 0  # priced as gpt-4o

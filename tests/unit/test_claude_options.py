@@ -685,3 +685,22 @@ def _running(pid: int) -> bool:
             return False
         return True
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+async def test_fallback_model_answers_when_the_deployment_is_missing() -> None:
+    missing = httpx.Response(404, json={"error": {"code": "DeploymentNotFound", "message": "no"}})
+    rec = Recorder(missing, stream_response(text_chunks("from the fallback")))
+    async with rec.client(options(model="gpt-5-preview", fallback_model="gpt-4o")) as client:
+        await client.query("hi")
+        messages = [m async for m in client.receive_response()]
+    paths = [r.url.path for r in rec.requests]
+    assert "/deployments/gpt-5-preview/" in paths[0] and "/deployments/gpt-4o/" in paths[1]
+    result = messages[-1]
+    assert isinstance(result, ResultMessage) and result.result == "from the fallback "
+    bad_request = httpx.Response(400, json={"error": {"code": "bad", "message": "bad input"}})
+    rec = Recorder(bad_request)  # not unavailable: a 400 is raised, no second deployment asked
+    async with rec.client(options(fallback_model="gpt-4o")) as client:
+        await client.query("hi")
+        with pytest.raises(jupyter_azure_ai.APIStatusError):
+            [m async for m in client.receive_response()]
+    assert len(rec.requests) == 1
