@@ -129,6 +129,7 @@ class AzureOpenAIOptions:
         disallowed_tools: tool names (or rules such as ``"Bash(rm:*)"``) never run; a
             plain name is not even offered.
         env: extra environment variables for MCP servers and the ``Bash`` tool.
+        add_dirs: further folders the file tools may use besides ``cwd``.
         max_budget_usd: stop before a model turn once the query cost this much
             (``subtype="error_max_budget_usd"``).
         user: sent as the request's ``user`` (Azure's end-user id).
@@ -185,6 +186,7 @@ class AzureOpenAIOptions:
     max_budget_usd: float | None = None
     user: str | None = None
     fallback_model: str | None = None
+    add_dirs: list[str | Path] = field(default_factory=list)
     # Claude Agent SDK fields accepted with no effect here (docs/claude-options.md: why)
     betas: list[str] = field(default_factory=list)
     max_thinking_tokens: int | None = None
@@ -193,7 +195,6 @@ class AzureOpenAIOptions:
     task_budget: dict[str, Any] | None = None
     strict_mcp_config: bool = False
     permission_prompt_tool_name: str | None = None
-    add_dirs: list[str | Path] = field(default_factory=list)
     setting_sources: list[str] | None = None
     skills: list[str] | str | None = None
     sandbox: dict[str, Any] | None = None
@@ -511,10 +512,10 @@ class ToolSettings:
     permission_mode: str | None = None
     disallowed_tools: tuple[str, ...] = field(default_factory=tuple)
     env: Mapping[str, str] = field(default_factory=dict)
+    add_dirs: tuple[str | Path, ...] = field(default_factory=tuple)
     # accepted, no effect here (docs/claude-options.md says why)
     strict_mcp_config: bool = False
     permission_prompt_tool_name: str | None = None
-    add_dirs: tuple[str | Path, ...] = field(default_factory=tuple)
     setting_sources: list[str] | None = None
     skills: list[str] | str | None = None
     sandbox: Mapping[str, Any] | None = None
@@ -633,7 +634,7 @@ _SECRET_FLOW = ("tenant_id", "client_id", "client_secret")
 #: Claude Agent SDK fields accepted with no effect here (docs/claude-options.md: why).
 NO_EFFECT_FIELDS = frozenset(
     {"betas", "max_thinking_tokens", "thinking", "effort", "task_budget"}
-    | {"strict_mcp_config", "permission_prompt_tool_name", "add_dirs", "setting_sources"}
+    | {"strict_mcp_config", "permission_prompt_tool_name", "setting_sources"}
     | {"skills", "sandbox", "plugins", "include_hook_events", "enable_file_checkpointing"}
     | {"cli_path", "extra_args", "max_buffer_size", "debug_stderr", "stderr"}
 )

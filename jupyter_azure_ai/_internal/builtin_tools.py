@@ -32,7 +32,7 @@ def builtin_tools(tools: ToolSettings, secrets: Iterable[str]) -> list[SdkTool]:
     if not names:
         return []
     cwd = tools.cwd if tools.cwd is not None else Path.cwd()
-    offered = file_tools(cwd, names)
+    offered = file_tools(cwd, names, tools.add_dirs)
     if SHELL_TOOL in names and not (tools.sandbox or {}).get("enabled"):
         held = [*secrets]
         for config in tools.mcp_servers.values():

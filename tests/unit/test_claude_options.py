@@ -704,3 +704,24 @@ async def test_fallback_model_answers_when_the_deployment_is_missing() -> None:
         with pytest.raises(jupyter_azure_ai.APIStatusError):
             [m async for m in client.receive_response()]
     assert len(rec.requests) == 1
+
+
+async def test_add_dirs_opens_further_folders_to_the_file_tools(tmp_path: Path) -> None:
+    from jupyter_azure_ai._internal.file_tools import file_tools
+
+    work, shared, private = tmp_path / "work", tmp_path / "shared", tmp_path / "private"
+    for folder in (work, shared, private):
+        folder.mkdir()
+        (folder / "f.txt").write_text(folder.name)
+    tools = file_tools(work, ["Read", "Glob"], add_dirs=["../shared"])
+    ok, refused, globbed = await run_round(
+        tools,
+        ("Read", {"file_path": str(shared / "f.txt")}),
+        ("Read", {"file_path": str(private / "f.txt")}),
+        ("Glob", {"pattern": "*.txt", "path": str(shared)}),
+    )
+    assert not ok.is_error and "shared" in str(ok.content)
+    assert refused.is_error and str(refused.content).startswith("refused: ")
+    assert globbed.content == str(shared / "f.txt")
+    with pytest.raises(ValueError, match="add_dirs: 'nope' is not a directory"):
+        file_tools(work, ["Read"], add_dirs=["nope"])
