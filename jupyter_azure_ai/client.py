@@ -337,7 +337,7 @@ class AzureAgentClient:
         self.history.append(UserMessage(turn["content"]))
         stats = agent.RunStats()
         self._interrupter = interrupter = agent.Interrupter()
-        if pending.tools.agents and "Task" not in pending.tools.disallowed_tools:
+        if pending.tools.agents and not {"Task", "Agent"} & set(pending.tools.disallowed_tools):
             from ._internal.subagents import Subagents
 
             team = Subagents(pending.tools, settings, offered, transport, stats, self.session_id)
@@ -391,7 +391,7 @@ class AzureAgentClient:
         servers, agents (``ClaudeSDKClient.get_server_info``; never a secret)."""
         offered = await self._tool_set(self.tool_settings)
         agents = dict(self.tool_settings.agents or {})
-        if "Task" in self.tool_settings.disallowed_tools:
+        if {"Task", "Agent"} & set(self.tool_settings.disallowed_tools):  # Claude's two names
             agents = {}
         names = offered.names() + (["Task"] if agents else [])
         return {

@@ -6,7 +6,8 @@ message, the ``prompt`` the model wrote as the user message, its own tools (a su
 the parent's, plus the built-in file tools it names) and its own deployment. Its final
 text is the ``Task`` call's result, which the parent model reads as any tool result.
 
-Its messages (``AssistantMessage``, ``UserMessage``, ``StreamEvent``) carry
+Its tool calls and results (``AssistantMessage`` / ``UserMessage``; with
+``forward_subagent_text`` also its text and ``StreamEvent``s) carry
 ``parent_tool_use_id`` = the ``Task`` call's id and reach the caller when the call
 finishes, before the parent's tool results (``ToolSet.messages``), between a
 ``TaskStartedMessage`` and a ``TaskNotificationMessage`` (status ``"completed"``,
@@ -28,7 +29,7 @@ import anyio
 from ..message_types import TaskNotificationMessage, TaskStartedMessage, TaskUsage
 from ..options import BUILTIN_TOOLS, QuerySettings, ToolSettings
 from ..tools import SdkTool
-from ..types import AgentDefinition, AssistantMessage, StreamEvent, UserMessage
+from ..types import AgentDefinition, AssistantMessage, StreamEvent, ToolUseBlock, UserMessage
 from . import agent as loop
 from .tool_calls import ToolSet, current_tool_use_id
 from .transport import AzureHTTPTransport
@@ -123,7 +124,8 @@ class Subagents:
                         break
                     active = True  # the hook's reason is the subagent's next instruction
                     conversation.append({"role": "user", "content": reason})
-                    self.offered.messages.append(UserMessage(reason, parent_tool_use_id=use_id))
+                    if self.tool_settings.forward_subagent_text:
+                        self.offered.messages.append(UserMessage(reason, parent_tool_use_id=use_id))
             if scope.cancelled_caught:
                 status = "stopped"
                 return _text(f"{name} was stopped (stop_task) before it finished", True)
@@ -223,9 +225,18 @@ class Subagents:
             tools,
             replace(self.tool_settings, hooks=hooks),
         ):
-            if isinstance(message, (AssistantMessage, UserMessage, StreamEvent)):
-                message.parent_tool_use_id = use_id
-                self.offered.messages.append(message)
+            if not isinstance(message, (AssistantMessage, UserMessage, StreamEvent)):
+                continue
+            if not self.tool_settings.forward_subagent_text:  # tool calls and results only
+                if isinstance(message, StreamEvent) or isinstance(message.content, str):
+                    continue
+                if isinstance(message, AssistantMessage):
+                    calls = [b for b in message.content if isinstance(b, ToolUseBlock)]
+                    if not calls:
+                        continue
+                    message.content = list(calls)
+            message.parent_tool_use_id = use_id
+            self.offered.messages.append(message)
 
     def _settings_for(self, definition: AgentDefinition) -> QuerySettings:
         model = definition.model

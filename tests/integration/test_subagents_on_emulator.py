@@ -83,11 +83,9 @@ async def test_task_runs_the_subagent_and_returns_its_answer(emulator: Emulator)
     assert task.name == "Task" and task.input["subagent_type"] == "accountant"
     assert task.input["prompt"] == "use the add tool on 2 and 3"
     inner = [m for m in messages if getattr(m, "parent_tool_use_id", None) == task.id]
-    assert [type(m).__name__ for m in inner] == [
-        "AssistantMessage",
-        "UserMessage",
-        "AssistantMessage",
-    ]
+    # as in the Claude SDK: a subagent's tool calls and results, not its text
+    assert [type(m).__name__ for m in inner] == ["AssistantMessage", "UserMessage"]
+    assert isinstance(inner[0].content[0], ToolUseBlock)
     assert {m.model for m in inner if isinstance(m, AssistantMessage)} == {"gpt-4o-mini-2024-07-18"}
     # the subagent's messages come before the parent's Task result, which is its final text
     results = [(i, b) for i, m in enumerate(messages) if isinstance(m, UserMessage)
@@ -109,7 +107,12 @@ async def test_task_runs_the_subagent_and_returns_its_answer(emulator: Emulator)
 
 
 async def test_subagent_gets_its_own_system_prompt_and_only_its_tools(emulator: Emulator) -> None:
-    options = opts(emulator, agents=accountant(model="sonnet"), system_prompt="Parent rules.")
+    options = opts(
+        emulator,
+        agents=accountant(model="sonnet"),
+        system_prompt="Parent rules.",
+        forward_subagent_text=True,
+    )
     prompt = "Ask the accountant agent: use the shout tool on Hello"
     messages, sent = await asked(emulator, options, prompt)
     assert len(sent) == 3  # parent, subagent (text), parent
@@ -196,3 +199,17 @@ async def test_interrupt_stops_a_running_subagent(emulator: Emulator) -> None:
         await client.query("What is the capital of France?")  # the conversation stays valid
         after = [m async for m in client.receive_response()]
     assert "Paris" in after[-1].result
+
+
+async def test_forward_subagent_text_yields_its_answer_too(emulator: Emulator) -> None:
+    prompt = "Ask the accountant agent: use the add tool on 2 and 3"
+    quiet = await run(opts(emulator, agents=accountant()), prompt)
+    loud = await run(opts(emulator, agents=accountant(), forward_subagent_text=True), prompt)
+
+    def inner_text(messages: list[Any]) -> list[str]:
+        return [b.text for m in messages if isinstance(m, AssistantMessage) and m.parent_tool_use_id
+                for b in m.content if hasattr(b, "text")]  # fmt: skip
+
+    assert inner_text(quiet) == []
+    assert inner_text(loud) == ["Based on mcp__calc__add: 5"]
+    assert quiet[-1].result == loud[-1].result

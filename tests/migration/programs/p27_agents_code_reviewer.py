@@ -31,7 +31,8 @@ async def code_reviewer_example():
     task_id = None
     from_subagent = False
     async for message in query(
-        prompt="Use the code-reviewer agent to review the code in types.py", options=options
+        prompt='Use the code-reviewer agent: Read {"file_path": "types.py"} and review it',
+        options=options,
     ):
         if isinstance(message, AssistantMessage):
             if message.parent_tool_use_id is None:
