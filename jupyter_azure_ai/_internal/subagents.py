@@ -265,7 +265,8 @@ class Subagents:
             from .file_tools import file_tools
 
             cwd = self.tool_settings.cwd if self.tool_settings.cwd is not None else Path.cwd()
-            for t in file_tools(cwd, [n for n in wanted if n not in denied]):
+            names = [n for n in wanted if n not in denied]
+            for t in file_tools(cwd, names, self.tool_settings.add_dirs):
                 chosen.add(t)
         return chosen
 
