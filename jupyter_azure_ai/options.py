@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -174,7 +175,7 @@ class AzureOpenAIOptions:
     proxy: str | None = None
     default_headers: dict[str, str] | None = None
     allowed_tools: list[str] = field(default_factory=list)
-    mcp_servers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    mcp_servers: dict[str, dict[str, Any]] | str | Path = field(default_factory=dict)
     can_use_tool: CanUseTool | None = None
     hooks: dict[str, list[HookMatcher]] | None = None
     pricing: dict[str, dict[str, float]] | None = None
@@ -231,6 +232,7 @@ class AzureOpenAIOptions:
         set_ = object.__setattr__
         set_(self, "authority_host", _authority(self.authority_host))
         set_(self, "endpoint", str(self.endpoint).rstrip("/"))
+        set_(self, "mcp_servers", mcp_config(self.mcp_servers))
 
     def _check(self) -> None:
         values = self._values()
@@ -535,7 +537,7 @@ class ToolSettings:
         set_(self, "disallowed_tools", tuple(self.disallowed_tools or ()))
         set_(self, "add_dirs", tuple(self.add_dirs or ()))
         set_(self, "plugins", tuple(self.plugins or ()))
-        set_(self, "mcp_servers", dict(self.mcp_servers or {}))
+        set_(self, "mcp_servers", mcp_config(self.mcp_servers))
         set_(self, "env", dict(self.env or {}))
         self.check(vars(self), type(self).__name__)
 
@@ -649,6 +651,28 @@ def _tool_entries(tools: Any) -> tuple[Any, ...]:
     if _is_tools_preset(tools):
         return (tools,)
     return tuple(tools or ())
+
+
+def mcp_config(value: Any) -> dict[str, Any]:
+    """``mcp_servers`` as a dict. As in Claude it may also be a JSON config file's path or
+    its text, ``{"mcpServers": {...}}`` or the servers themselves."""
+    if not isinstance(value, (str, Path)):
+        return dict(value or {})
+    text, where = str(value), "mcp_servers"
+    if not text.lstrip().startswith("{"):
+        where = f"mcp_servers file {text!r}"
+        try:
+            text = Path(text).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigurationError(f"{where}: {exc.strerror or exc}") from None
+    try:
+        loaded = json.loads(text)
+    except ValueError as exc:
+        raise ConfigurationError(f"{where} is not valid JSON: {exc}") from None
+    servers = loaded.get("mcpServers", loaded) if isinstance(loaded, dict) else None
+    if not isinstance(servers, dict):
+        raise ConfigurationError(f'{where} must hold {{"mcpServers": {{name: config}}}}')
+    return servers
 
 
 def rule_tool(rule: str) -> str:

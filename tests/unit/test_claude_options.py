@@ -725,3 +725,17 @@ async def test_add_dirs_opens_further_folders_to_the_file_tools(tmp_path: Path) 
     assert globbed.content == str(shared / "f.txt")
     with pytest.raises(ValueError, match="add_dirs: 'nope' is not a directory"):
         file_tools(work, ["Read"], add_dirs=["nope"])
+
+
+def test_mcp_servers_from_a_config_file_or_json_text(tmp_path: Path) -> None:
+    config = {"mcpServers": {"db": {"command": "db-server", "env": {"DB_TOKEN": "tok-123"}}}}
+    path = tmp_path / "mcp.json"
+    path.write_text(json.dumps(config))
+    for given in (path, str(path), json.dumps(config), json.dumps(config["mcpServers"])):
+        opts = options(mcp_servers=given)
+        assert opts.tool_settings.mcp_servers == config["mcpServers"]
+        assert "tok-123" not in repr(opts)
+    with pytest.raises(ValueError, match=r"mcp_servers file '.*nope.json': No such file"):
+        options(mcp_servers=str(tmp_path / "nope.json"))
+    with pytest.raises(ValueError, match="mcp_servers is not valid JSON"):
+        options(mcp_servers="{not json")
