@@ -517,6 +517,7 @@ class AzureAgentClient:
             "tools": offered.names(),
             "mcp_servers": [{"name": n, "status": "connected"} for n in tools.mcp_servers],
             "cwd": str(tools.cwd) if tools.cwd is not None else None,
+            "permissionMode": tools.permission_mode or "default",  # the Claude init's key
             "sdk_version": __version__,
         }
 

@@ -158,10 +158,12 @@ async def test_plan_mode_writes_nothing_accept_edits_writes_without_asking(
 
 
 async def test_disallowed_and_unknown_tool_names(emulator: Emulator, tmp_path: Path) -> None:
-    options = opts(emulator, cwd=tmp_path, allowed_tools=["Read", "WebSearch", "Glob"],
-                   disallowed_tools=["Glob", "WebFetch"])  # fmt: skip
+    allowed, disallowed = ["Read", "WebSearch", "Glob"], ["Glob", "WebFetch"]
+    options = opts(emulator, cwd=tmp_path, allowed_tools=allowed, disallowed_tools=disallowed,
+                   permission_mode="acceptEdits")  # fmt: skip
     messages = await run(options, "hello")
     assert messages[0].data["tools"] == ["Read"]
+    assert messages[0].data["permissionMode"] == "acceptEdits"
     assert isinstance(messages[-1], ResultMessage) and messages[-1].subtype == "success"
 
 
