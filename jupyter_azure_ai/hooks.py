@@ -239,7 +239,8 @@ class AsyncHookJSONOutput(TypedDict):
 
 class SyncHookJSONOutput(TypedDict):
     """What a hook returns. ``continue_`` (Python spelling of ``continue``; both are
-    read) False stops: a prompt is dropped, a tool result is marked an error.
+    read) False stops: UserPromptSubmit drops the prompt; PreToolUse refuses the call with
+    ``stopReason`` and ends the run (subtype ``"interrupted"``); Stop ends the answer now.
     ``decision: "block"`` with ``reason``; ``systemMessage`` and ``suppressOutput`` are
     accepted and unused; ``hookSpecificOutput`` per event (see the module docstring)."""
 

@@ -32,6 +32,7 @@ import functools
 import ipaddress
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -586,12 +587,27 @@ class ToolSettings:
             raise ConfigurationError(f"{owner}.env must be a dict of str to str")
         from .hooks import KNOWN_EVENTS
 
-        for event in v["hooks"] or {}:
+        for event, matchers in (v["hooks"] or {}).items():
             if event not in KNOWN_EVENTS:
                 raise ConfigurationError(
                     f"{owner}.hooks: unknown event {event!r}; events are"
                     f" {', '.join(sorted(KNOWN_EVENTS))}"
                 )
+            for m in matchers or ():
+                pattern = getattr(m, "matcher", None)
+                if not hasattr(m, "hooks"):
+                    raise ConfigurationError(
+                        f"{owner}.hooks[{event!r}] entries must be HookMatcher(matcher, [hook]),"
+                        f" got {m!r}"
+                    )
+                if pattern not in (None, "", "*"):
+                    try:
+                        re.compile(pattern)
+                    except (re.error, TypeError) as exc:
+                        raise ConfigurationError(
+                            f"{owner}.hooks[{event!r}]: matcher {pattern!r} is not a regular"
+                            f" expression ({exc})"
+                        ) from None
         for agent_name, agent in (v["agents"] or {}).items():
             if not (isinstance(getattr(agent, "prompt", None), str) and agent_name):
                 raise ConfigurationError(

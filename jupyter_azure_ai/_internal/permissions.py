@@ -127,6 +127,9 @@ async def decide(options: ToolSettings, use: ToolUseBlock, session_id: str) -> D
         specific = out.get("hookSpecificOutput") or {}
         verdict = specific.get("permissionDecision")
         reason = specific.get("permissionDecisionReason") or out.get("reason") or ""
+        if out.get("continue_", out.get("continue", True)) is False:  # stop the whole run
+            why = out.get("stopReason") or reason or f"a hook stopped the run at {use.name}"
+            return Decision(decision.input, denied=str(why), interrupt=True)
         if verdict == "deny" or out.get("decision") == "block":
             return Decision(decision.input, denied=reason or f"{use.name} blocked by a hook")
         if isinstance(specific.get("updatedInput"), dict):

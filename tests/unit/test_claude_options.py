@@ -739,3 +739,25 @@ def test_mcp_servers_from_a_config_file_or_json_text(tmp_path: Path) -> None:
         options(mcp_servers=str(tmp_path / "nope.json"))
     with pytest.raises(ValueError, match="mcp_servers is not valid JSON"):
         options(mcp_servers="{not json")
+
+
+async def test_a_pre_tool_use_hook_with_continue_false_stops_the_run() -> None:
+    async def halt(data: dict[str, Any], tool_use_id: Any, ctx: Any) -> dict[str, Any]:
+        return {"continue_": False, "stopReason": "budget review needed"}
+
+    rec = Recorder(calls_response(("touch", {"path": "a"})), stream_response(text_chunks("x")))
+    hooks = {"PreToolUse": [HookMatcher("touch", [halt])]}
+    async with rec.client(options(tools=[touch], hooks=hooks)) as client:
+        await client.query("go")
+        messages = [m async for m in client.receive_response()]
+    (result,) = [b for m in messages if isinstance(m, UserMessage) for b in m.content]  # type: ignore[union-attr]
+    assert result.is_error and result.content == "budget review needed"  # type: ignore[union-attr]
+    assert isinstance(messages[-1], ResultMessage) and messages[-1].subtype == "interrupted"
+    assert len(rec.requests) == 1
+
+
+def test_hook_matchers_are_checked() -> None:
+    with pytest.raises(ValueError, match=r"matcher 'Write\|\(' is not a regular expression"):
+        options(hooks={"PreToolUse": [HookMatcher("Write|(", [])]})
+    with pytest.raises(ValueError, match="entries must be HookMatcher"):
+        options(hooks={"Stop": [print]})
