@@ -58,7 +58,10 @@ def test_program_runs_after_the_swap(path: Path, emulator: Emulator, tmp_path: P
     assert "claude_agent_sdk" not in program and "Claude" not in program.split('"""')[0]
     script = tmp_path / path.name
     script.write_text(program, encoding="utf-8")
-    env = {**os.environ, **emulator.env(), "PYTHONPATH": str(ROOT)}
+    # A current deployment (gpt-4o, in the built-in price table) as a user would have;
+    # the emulator's default, legacy gpt-4, has no Global Standard price.
+    env = {**os.environ, **emulator.env(), "AZURE_OPENAI_DEPLOYMENT": "gpt-4o"}
+    env["PYTHONPATH"] = str(ROOT)
     done = subprocess.run(
         [sys.executable, str(script)],
         cwd=tmp_path,
