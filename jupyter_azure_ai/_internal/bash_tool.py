@@ -84,9 +84,13 @@ async def _read_capped(stream: asyncio.StreamReader, cap_bytes: int) -> tuple[by
 
 
 def _kill_group(process: asyncio.subprocess.Process) -> None:
-    """Kill the command's process group: what it left running in the background too."""
+    """Kill the command's process group: what it left running in the background too
+    (where there are no process groups, Windows, the shell alone)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
+        if hasattr(os, "killpg"):
+            os.killpg(process.pid, signal.SIGKILL)
+        elif process.returncode is None:
+            process.kill()
 
 
 def _text(raw: bytes, dropped: int) -> str:
