@@ -23,6 +23,7 @@ from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -211,7 +212,12 @@ class AzureAgentClient:
         if tools.builtins:
             from ._internal.builtin_tools import builtin_tools
 
-            secrets = (*self.connection.secrets(), *self.connection.headers.values())
+            proxy_password = urlsplit(self.connection.proxy or "").password
+            secrets = (
+                *self.connection.secrets(),
+                *self.connection.headers.values(),
+                *([proxy_password] if proxy_password else []),
+            )
             for t in builtin_tools(tools, secrets):
                 offered.add(t)
         for name in tools.stdio_servers:

@@ -23,7 +23,8 @@ from .tool_calls import ToolSet
 def builtin_tools(tools: ToolSettings, secrets: Iterable[str]) -> list[SdkTool]:
     """The built-ins ``tools`` selects, working in its ``cwd`` (default: the process's).
 
-    ``secrets``: the connection's (client secret, subscription key, header values); the
+    ``secrets``: the connection's (client secret, subscription key, header values, the
+    proxy's password); the
     MCP servers' ``env`` values are added here. None of them reaches ``Bash``.
     With ``sandbox={"enabled": True}`` ``Bash`` is not offered: there is no sandbox here,
     and a shell asked to be sandboxed must not run unconfined.

@@ -761,3 +761,21 @@ def test_hook_matchers_are_checked() -> None:
         options(hooks={"PreToolUse": [HookMatcher("Write|(", [])]})
     with pytest.raises(ValueError, match="entries must be HookMatcher"):
         options(hooks={"Stop": [print]})
+
+
+async def test_bash_environment_drops_a_proxy_password_and_header_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy = "http://me:proxy-pass-SHOULD-NOT-LEAK@proxy.example:8080"
+    monkeypatch.setenv("HTTPS_PROXY", proxy)
+    monkeypatch.setenv("GATEWAY_TOKEN", "hdr-SHOULD-NOT-LEAK")
+    monkeypatch.setenv("VISIBLE", "yes")
+    rec = Recorder(calls_response(("Bash", {"command": "env"})), stream_response(text_chunks("ok")))
+    opts = options(cwd=tmp_path, tools=["Bash"], proxy=proxy,
+                   default_headers={"x-gateway": "hdr-SHOULD-NOT-LEAK"})  # fmt: skip
+    async with rec.client(opts) as client:
+        await client.query("go")
+        messages = [m async for m in client.receive_response()]
+    (result,) = [b for m in messages if isinstance(m, UserMessage) for b in m.content]  # type: ignore[union-attr]
+    out = str(result.content)  # type: ignore[union-attr]
+    assert "VISIBLE=yes" in out and "SHOULD-NOT-LEAK" not in out
