@@ -3,7 +3,6 @@
 # expect: turns=1
 
 import anyio
-
 from claude_agent_sdk import AssistantMessage, ClaudeAgentOptions, ResultMessage, TextBlock, query
 
 

@@ -3,7 +3,6 @@
 # expect: string: success
 
 import anyio
-
 from claude_agent_sdk import ClaudeAgentOptions, ResultMessage, query
 
 

@@ -3,7 +3,6 @@
 # expect: first: The capital of France is **Paris**
 
 import anyio
-
 from claude_agent_sdk import ResultMessage, query
 
 

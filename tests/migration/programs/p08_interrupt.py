@@ -32,7 +32,7 @@ async def main():
             await client.interrupt()
 
         stopper = asyncio.create_task(stop_soon())
-        async for message in client.receive_response():
+        async for _ in client.receive_response():
             pass
         await stopper
         print(f"interrupted quickly: {time.monotonic() - started < 10}")

@@ -10,9 +10,9 @@ from claude_agent_sdk import (
     ClaudeAgentOptions,
     ClaudeSDKClient,
     ResultMessage,
+    ToolResultBlock,
     ToolUseBlock,
     UserMessage,
-    ToolResultBlock,
     create_sdk_mcp_server,
     tool,
 )

@@ -10,7 +10,9 @@ from claude_agent_sdk.types import HookContext, HookInput, HookJSONOutput
 fired = set()
 
 
-async def record(input_data: HookInput, tool_use_id: str | None, context: HookContext) -> HookJSONOutput:
+async def record(
+    input_data: HookInput, tool_use_id: str | None, context: HookContext
+) -> HookJSONOutput:
     fired.add(input_data["hook_event_name"])
     return {"continue_": True}
 

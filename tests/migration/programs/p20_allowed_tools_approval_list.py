@@ -3,7 +3,6 @@
 # expect: subtype: success
 
 import anyio
-
 from claude_agent_sdk import ClaudeAgentOptions, ResultMessage, SystemMessage, query
 
 

@@ -4,9 +4,9 @@
 # expect: read: Based on Read:
 # expect: line one
 
-import anyio
 from pathlib import Path
 
+import anyio
 from claude_agent_sdk import ClaudeAgentOptions, ResultMessage, SystemMessage, query
 
 

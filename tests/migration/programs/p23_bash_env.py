@@ -16,8 +16,7 @@ async def main():
         cwd=".",
     )
     prompt = (
-        'Run Bash {"command": "echo region=$DEPLOY_REGION secret=$AZURE_CLIENT_SECRET;'
-        ' ls run.txt"}'
+        'Run Bash {"command": "echo region=$DEPLOY_REGION secret=$AZURE_CLIENT_SECRET; ls run.txt"}'
     )
     async for message in query(prompt=prompt, options=options):
         if isinstance(message, ResultMessage):

@@ -4,7 +4,6 @@
 # expect: roomy budget: success
 
 import anyio
-
 from claude_agent_sdk import ClaudeAgentOptions, ResultMessage, query, tool
 
 

@@ -3,7 +3,6 @@
 # expect: has tokens: True
 
 import anyio
-
 from claude_agent_sdk import ResultMessage, query
 
 
@@ -13,7 +12,8 @@ async def main():
             if message.total_cost_usd and message.total_cost_usd > 0:
                 print(f"Cost: ${message.total_cost_usd:.6f}")
             print(f"cost is positive: {message.total_cost_usd > 0}")
-            print(f"has tokens: {message.usage['input_tokens'] > 0 and message.usage['output_tokens'] > 0}")
+            usage = message.usage
+            print(f"has tokens: {usage['input_tokens'] > 0 and usage['output_tokens'] > 0}")
 
 
 anyio.run(main)

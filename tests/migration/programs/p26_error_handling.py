@@ -5,7 +5,6 @@
 # expect: names importable: CLIConnectionError CLIJSONDecodeError
 
 import anyio
-
 from claude_agent_sdk import (
     ClaudeAgentOptions,
     ClaudeSDKError,
@@ -23,7 +22,9 @@ async def run(options):
 
 
 async def main():
-    failing = ClaudeAgentOptions(mcp_servers={"broken": {"command": "python", "args": ["-c", "raise SystemExit(3)"]}})
+    failing = ClaudeAgentOptions(
+        mcp_servers={"broken": {"command": "python", "args": ["-c", "raise SystemExit(3)"]}}
+    )
     try:
         await run(failing)
     except ProcessError as e:

@@ -3,9 +3,9 @@
 # expect: subagent message: True
 # expect: parent got the review: True
 
-import anyio
 from pathlib import Path
 
+import anyio
 from claude_agent_sdk import (
     AgentDefinition,
     AssistantMessage,

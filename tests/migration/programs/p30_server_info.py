@@ -14,7 +14,9 @@ async def save(args):
 
 
 async def main():
-    options = ClaudeAgentOptions(mcp_servers={"notes": create_sdk_mcp_server("notes", tools=[save])})
+    options = ClaudeAgentOptions(
+        mcp_servers={"notes": create_sdk_mcp_server("notes", tools=[save])}
+    )
     async with ClaudeSDKClient(options=options) as client:
         info = await client.get_server_info()
         if info:

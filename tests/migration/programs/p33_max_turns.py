@@ -2,7 +2,6 @@
 # expect: subtype=error_max_turns turns=1
 
 import anyio
-
 from claude_agent_sdk import ClaudeAgentOptions, ResultMessage, query, tool
 
 
