@@ -1,7 +1,8 @@
 """Who may run a tool call, in the Claude Agent SDK's order; PostToolUse(Failure) after.
 
 1. ``PreToolUse`` hooks: ``deny`` (or ``decision: "block"``) refuses; ``updatedInput``
-   edits; ``allow`` skips the questions below (not the rules of 2-3); ``ask`` forces 6.
+   edits; ``allow`` skips the questions below (not the rules of 2-3); ``ask`` forces 6;
+   ``continue_: False`` refuses and ends the run (``stopReason`` is the result).
    A hook that fails or times out denies the call (fail closed: hooks are guards).
 2. ``disallowed_tools``: a matching rule refuses (a plain name is not even offered).
 3. ``permission_mode="plan"``: Write, Edit and Bash never run (nothing changes on disk,
@@ -108,8 +109,7 @@ async def run_hooks(
 
 
 async def decide(options: ToolSettings, use: ToolUseBlock, session_id: str) -> Decision:
-    """PreToolUse hooks (deny / allow / updatedInput), then ``can_use_tool`` unless a hook
-    allowed the call."""
+    """Whether ``use`` may run, and with which input: steps 1-6 of the module docstring."""
     decision = Decision(dict(use.input))
     data = {
         "session_id": session_id,
