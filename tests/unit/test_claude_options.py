@@ -779,3 +779,16 @@ async def test_bash_environment_drops_a_proxy_password_and_header_values(
     (result,) = [b for m in messages if isinstance(m, UserMessage) for b in m.content]  # type: ignore[union-attr]
     out = str(result.content)  # type: ignore[union-attr]
     assert "VISIBLE=yes" in out and "SHOULD-NOT-LEAK" not in out
+
+
+SESSION_FIELDS = ["continue_conversation", "resume", "session_id", "fork_session",
+                  "resume_session_at", "resume_drops_turn", "session_store",
+                  "session_store_flush", "load_timeout_ms"]  # fmt: skip
+"""Built on the sessions branch (api.md §6), listed in the table as such."""
+
+
+def test_every_claude_option_has_a_row_in_docs_claude_options() -> None:
+    table = (Path(__file__).parents[2] / "docs" / "claude-options.md").read_text()
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    for name in [*CLAUDE_VALUES, "agents", "forward_subagent_text", *SESSION_FIELDS]:
+        assert any(f"`{name}`" in row.split(" | ")[0] for row in rows), name
