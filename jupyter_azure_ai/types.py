@@ -233,8 +233,11 @@ class AgentDefinition:
     ``prompt`` is its system prompt; ``tools`` the names of the parent's tools it may use
     (None: all of them but ``Task``); ``model`` a deployment name, or None / a Claude alias
     (``"sonnet"``, ``"opus"``, ``"haiku"``, ``"inherit"``): the parent's deployment.
-    ``disallowedTools`` removes names; ``maxTurns`` bounds its loop. The other Claude
-    fields are accepted and have no effect here (see the README's migration table).
+    ``disallowedTools`` removes names; ``maxTurns`` bounds its loop; ``mcpServers`` names
+    parent servers whose tools it may use too; ``permissionMode`` replaces the parent's for
+    its calls. The other Claude fields (``skills``, ``memory``, ``initialPrompt``,
+    ``background``, ``effort``; inline ``mcpServers`` configs) are accepted and have no
+    effect here (see the README's migration table).
     """
 
     description: str

@@ -114,7 +114,7 @@ class Subagents:
             with anyio.CancelScope() as scope:  # stop_task(use_id) cancels it
                 self.running[use_id] = scope
                 while True:
-                    await self._turns(settings, conversation, stats, tools, use_id)
+                    await self._turns(definition, settings, conversation, stats, tools, use_id)
                     reason = None
                     if events is not None and not stats.hit_max_turns:
                         reason = await events.subagent_stop(
@@ -205,6 +205,7 @@ class Subagents:
 
     async def _turns(
         self,
+        definition: AgentDefinition,
         settings: QuerySettings,
         conversation: list[dict[str, Any]],
         stats: loop.RunStats,
@@ -213,8 +214,10 @@ class Subagents:
     ) -> None:
         """One run of the loop; its messages marked and kept for the parent's stream.
         The hooks about a whole answer (UserPromptSubmit, Stop) are the parent's: a
-        subagent fires SubagentStart / SubagentStop instead, as in the Claude Agent SDK."""
+        subagent fires SubagentStart / SubagentStop instead, as in the Claude Agent SDK.
+        ``permissionMode`` of the definition replaces the parent's for its calls."""
         hooks = {k: v for k, v in (self.tool_settings.hooks or {}).items() if k not in _PARENT}
+        mode = definition.permissionMode or self.tool_settings.permission_mode
         async for message in loop.run(
             self.transport,
             settings,
@@ -223,7 +226,7 @@ class Subagents:
             loop.Interrupter(),  # the parent's interrupt cancels this run as a whole
             self.session_id,
             tools,
-            replace(self.tool_settings, hooks=hooks),
+            replace(self.tool_settings, hooks=hooks, permission_mode=mode),
         ):
             if not isinstance(message, (AssistantMessage, UserMessage, StreamEvent)):
                 continue
@@ -253,6 +256,9 @@ class Subagents:
         """The parent's tools the definition allows (all but ``Task`` when it names
         none), plus the built-in file tools it names that the parent does not offer."""
         allowed = definition.tools
+        if allowed is not None:  # mcpServers: names of the parent's servers it may use
+            servers = [s for s in definition.mcpServers or () if isinstance(s, str)]
+            allowed = [*allowed, *(f"mcp__{s}" for s in servers)]
         denied = set(definition.disallowedTools or ()) | {TASK_TOOL}
         chosen = ToolSet()
         for spec in self.offered.specs:

@@ -213,3 +213,28 @@ async def test_forward_subagent_text_yields_its_answer_too(emulator: Emulator) -
     assert inner_text(quiet) == []
     assert inner_text(loud) == ["Based on mcp__calc__add: 5"]
     assert quiet[-1].result == loud[-1].result
+
+
+async def test_agent_mcp_servers_and_permission_mode(emulator: Emulator, tmp_path: Any) -> None:
+    agents = {
+        "clerk": AgentDefinition(
+            "Files and sums",
+            "You keep the books.",
+            tools=["Write"],
+            mcpServers=["calc"],
+            permissionMode="plan",
+        )
+    }
+    options = opts(emulator, agents=agents, cwd=tmp_path, forward_subagent_text=True)
+    messages = await run(options, "Ask the clerk agent: use the add tool on 4 and 5")
+    inner = [m for m in messages if getattr(m, "parent_tool_use_id", None)]
+    uses = [b for m in inner if isinstance(m, AssistantMessage) for b in m.content
+            if isinstance(b, ToolUseBlock)]  # fmt: skip
+    assert [u.name for u in uses] == ["mcp__calc__add"]  # the server it names
+    assert messages[-1].result == "Based on Task: Based on mcp__calc__add: 9"
+    write = 'Ask the clerk agent: Write {"file_path": "ledger.txt", "content": "x"}'
+    messages = await run(options, write)
+    assert not (tmp_path / "ledger.txt").exists()  # its plan mode, not the parent's default
+    results = [b for m in messages if isinstance(m, UserMessage) and m.parent_tool_use_id
+               for b in m.content if isinstance(b, ToolResultBlock)]  # fmt: skip
+    assert results and results[0].is_error and "plan" in str(results[0].content)
