@@ -7,6 +7,11 @@ Shaped like the Claude Agent SDK's ``ClaudeSDKClient``::
         async for message in client.receive_response():
             ...
 
+Receiving works as in ``ClaudeSDKClient``: prompts are queued by ``query()`` and sent by
+whoever receives, in order; ``receive_response()`` yields one answer (waiting for a query
+if none is queued yet), ``receive_messages()`` every answer until ``disconnect()``.
+``agents`` add a ``Task`` tool running subagents on this client (``_internal/subagents.py``).
+
 ``interrupt()`` (from another task) cancels the request being read, or the tools
 running, at once; the response then ends with a ``ResultMessage`` of subtype
 ``"interrupted"``. Stdio MCP servers belong to the client: they start in ``connect()``
