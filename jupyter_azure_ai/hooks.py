@@ -24,8 +24,11 @@ is one of the ``...HookInput`` TypedDicts below (plain dicts at run time), its o
                       api.md §7), no notification channel and no session process here
 ===================  ===============================================================
 
-A hook that raises or times out (``HookMatcher.timeout``, default 60 s) denies a tool
-call (PreToolUse: hooks are usually guards) and is reported, never swallowed, elsewhere.
+A hook that raises or times out (``HookMatcher.timeout``, default 60 s) fails closed
+where it guards: PreToolUse and PermissionRequest deny the call, UserPromptSubmit blocks
+the prompt (the error is the reason given). After the fact it cannot guard anything:
+PostToolUse(Failure) notes the error in the tool result; a failing Stop, SubagentStop or
+SubagentStart hook is ignored (the answer is finished, or the subagent starts anyway).
 """
 
 from __future__ import annotations
