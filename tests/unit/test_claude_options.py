@@ -792,3 +792,21 @@ def test_every_claude_option_has_a_row_in_docs_claude_options() -> None:
     rows = [line for line in table.splitlines() if line.startswith("| `")]
     for name in [*CLAUDE_VALUES, "agents", "forward_subagent_text", *SESSION_FIELDS]:
         assert any(f"`{name}`" in row.split(" | ")[0] for row in rows), name
+
+
+async def test_failing_hooks_fail_closed_where_they_guard() -> None:
+    async def broken(data: dict[str, Any], tool_use_id: Any, ctx: Any) -> dict[str, Any]:
+        raise KeyError("oops")
+
+    rec = Recorder(stream_response(text_chunks("ok")))
+    async with rec.client(options(hooks={"UserPromptSubmit": [HookMatcher(None, [broken])]})) as c:
+        await c.query("hi")
+        result = [m async for m in c.receive_response()][-1]
+    assert isinstance(result, ResultMessage) and result.subtype == "error_during_execution"
+    assert result.result == "UserPromptSubmit hook broken failed: KeyError: 'oops'"
+    assert rec.requests == []
+    rec = Recorder(stream_response(text_chunks("ok")))
+    async with rec.client(options(hooks={"Stop": [HookMatcher(None, [broken])]})) as c:
+        await c.query("hi")
+        result = [m async for m in c.receive_response()][-1]
+    assert isinstance(result, ResultMessage) and result.subtype == "success"  # ignored after
