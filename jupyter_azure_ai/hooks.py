@@ -243,7 +243,8 @@ class AsyncHookJSONOutput(TypedDict):
 class SyncHookJSONOutput(TypedDict):
     """What a hook returns. ``continue_`` (Python spelling of ``continue``; both are
     read) False stops: UserPromptSubmit drops the prompt; PreToolUse refuses the call with
-    ``stopReason`` and ends the run (subtype ``"interrupted"``); Stop ends the answer now.
+    ``stopReason`` and ends the run (subtype ``"interrupted"``); PostToolUse ends the run
+    after the round's results (``"interrupted"``); Stop ends the answer now.
     ``decision: "block"`` with ``reason``; ``systemMessage`` and ``suppressOutput`` are
     accepted and unused; ``hookSpecificOutput`` per event (see the module docstring)."""
 

@@ -261,11 +261,13 @@ async def after(
     content: str,
     is_error: bool,
     session_id: str,
+    stops: list[str] | None = None,
 ) -> tuple[str, bool]:
     """PostToolUse hooks after a call that succeeded, PostToolUseFailure hooks after one
     that failed (``error`` holds its message): ``additionalContext`` is appended;
     PostToolUse's ``updatedToolOutput`` replaces the result; ``decision: block`` makes
-    the result an error carrying ``reason``."""
+    the result an error carrying ``reason``; ``continue_: False`` adds its ``stopReason``
+    to ``stops`` (the caller ends the run after this round)."""
     data: dict[str, Any] = {
         "session_id": session_id,
         "tool_name": use.name,
@@ -291,6 +293,8 @@ async def after(
             content = f"{content}\n{extra}"
         if out.get("decision") == "block":
             content, is_error = f"{content}\n{out.get('reason') or 'blocked by a hook'}", True
+        if out.get("continue_", out.get("continue", True)) is False and stops is not None:
+            stops.append(str(out.get("stopReason") or f"a hook stopped the run after {use.name}"))
     return content, is_error
 
 

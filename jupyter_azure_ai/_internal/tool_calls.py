@@ -84,18 +84,20 @@ async def run_tool_calls(
         else:
             ready.append((i, tool, decision.input))
 
+    stops: list[str] = []  # PostToolUse hooks that said continue_=False: end after this round
+
     async def one(i: int, tool: SdkTool, tool_input: dict[str, Any]) -> None:
         current_tool_use_id.set(uses[i].id)  # this task's own context
         content, is_error = await _call(tool, tool_input)
         content, is_error = await permissions.after(
-            options, uses[i], tool_input, content, is_error, session_id
+            options, uses[i], tool_input, content, is_error, session_id, stops
         )
         results[i] = ToolResultBlock(uses[i].id, content, is_error=is_error)
 
     async with anyio.create_task_group() as tg:
         for i, tool, tool_input in ready:
             tg.start_soon(one, i, tool, tool_input)
-    return interrupt
+    return interrupt or bool(stops)
 
 
 async def _call(tool: SdkTool, tool_input: dict[str, Any]) -> tuple[str, bool]:

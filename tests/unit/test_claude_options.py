@@ -810,3 +810,28 @@ async def test_failing_hooks_fail_closed_where_they_guard() -> None:
         await c.query("hi")
         result = [m async for m in c.receive_response()][-1]
     assert isinstance(result, ResultMessage) and result.subtype == "success"  # ignored after
+
+
+async def test_a_post_tool_use_hook_with_continue_false_ends_the_run_after_the_round() -> None:
+    async def halt(data: dict[str, Any], tool_use_id: Any, ctx: Any) -> dict[str, Any]:
+        if "critical" in str(data["tool_response"]):
+            return {"continue_": False, "stopReason": "critical output: halted"}
+        return {"continue_": True}
+
+    @tool
+    def probe(path: str) -> str:
+        """Report.
+
+        path: where
+        """
+        return f"critical failure at {path}"
+
+    rec = Recorder(calls_response(("probe", {"path": "a"})), stream_response(text_chunks("x")))
+    hooks = {"PostToolUse": [HookMatcher("probe", [halt])]}
+    async with rec.client(options(tools=[probe], hooks=hooks)) as client:
+        await client.query("go")
+        messages = [m async for m in client.receive_response()]
+    (result,) = [b for m in messages if isinstance(m, UserMessage) for b in m.content]  # type: ignore[union-attr]
+    assert result.content == "critical failure at a"  # type: ignore[union-attr]  # the round is kept
+    assert isinstance(messages[-1], ResultMessage) and messages[-1].subtype == "interrupted"
+    assert len(rec.requests) == 1  # no turn after it
