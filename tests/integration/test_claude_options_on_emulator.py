@@ -322,3 +322,23 @@ async def test_fallback_model_on_the_emulator(emulator: Emulator) -> None:
     result = messages[-1]
     assert isinstance(result, ResultMessage) and result.subtype == "success"
     assert result.total_cost_usd is not None and result.total_cost_usd > 0  # priced as gpt-4o
+
+
+async def test_claude_hooks_example_stop_on_error(emulator: Emulator, tmp_path: Path) -> None:
+    """The Claude SDK's examples/hooks.py ContinueControl case, after the swap."""
+
+    async def stop_on_error_hook(data: dict[str, Any], tool_use_id: Any, ctx: Any) -> Any:
+        if "critical" in str(data.get("tool_response", "")).lower():
+            return {"continue_": False, "stopReason": "Critical error detected in tool output"}
+        return {"continue_": True}
+
+    hooks = {"PostToolUse": [HookMatcher(matcher="Bash", hooks=[stop_on_error_hook])]}
+    before = emulator.stats.chat_requests
+    messages = await run(
+        opts(emulator, cwd=tmp_path, allowed_tools=["Bash"], hooks=hooks),
+        """Run Bash {"command": "echo 'CRITICAL ERROR: system failure'"}""",
+    )
+    assert "CRITICAL ERROR" in str(results(messages)[0].content)
+    result = messages[-1]
+    assert isinstance(result, ResultMessage) and result.subtype == "interrupted"
+    assert emulator.stats.chat_requests - before == 1  # no turn after the hook stopped it
