@@ -311,3 +311,16 @@ async def test_messages_carry_the_claude_fields() -> None:
     result = messages[-1]
     assert isinstance(result, ResultMessage) and result.terminal_reason == "completed"
     assert result.permission_denials is None and result.model_usage is None
+
+
+async def test_breaking_out_of_receive_messages_mid_answer_leaves_the_client_usable() -> None:
+    rec = Recorder(answer("A"), answer("B"))
+    async with rec.client() as client:
+        await client.query("one")
+        async for m in client.receive_messages():
+            if isinstance(m, AssistantMessage):
+                break  # before its ResultMessage
+        await client.query("two")
+        with anyio.fail_after(5):
+            messages = [m async for m in client.receive_response()]
+    assert isinstance(messages[-1], ResultMessage) and messages[-1].result == "B "
