@@ -53,9 +53,43 @@ def _user_turns(message: dict[str, Any]) -> dict[str, Any]:
     if message.get("type") == "user" and isinstance(message.get("message"), dict):
         message = message["message"]
     content = message.get("content", "")
-    if isinstance(content, list):  # Claude-style content blocks: keep the text
-        content = "".join(b.get("text", "") for b in content if isinstance(b, dict))
+    if isinstance(content, list):  # content blocks: text, and images as Azure's parts
+        parts = [p for p in map(_part, content) if p is not None]
+        images = any(p["type"] == "image_url" for p in parts)
+        content = parts if images else "".join(p["text"] for p in parts)
     return {"role": message.get("role", "user"), "content": content}
+
+
+def _part(block: Any) -> dict[str, Any] | None:
+    """A Claude (or OpenAI) content block as an Azure chat part; None for other kinds.
+
+    Claude's ``{"type": "image", "source": {"type": "base64", "media_type", "data"}}`` (or
+    ``{"type": "url", "url"}``) becomes ``{"type": "image_url", "image_url": {"url": ...}}``.
+    """
+    if not isinstance(block, dict):
+        return None
+    kind = block.get("type")
+    if kind == "text":
+        return {"type": "text", "text": str(block.get("text", ""))}
+    if kind == "image_url" and isinstance(block.get("image_url"), dict):
+        return {"type": "image_url", "image_url": dict(block["image_url"])}
+    source = block.get("source")
+    if kind == "image" and isinstance(source, dict):
+        if source.get("type") == "base64":
+            url = f"data:{source.get('media_type', 'image/png')};base64,{source.get('data', '')}"
+        else:
+            url = str(source.get("url", ""))
+        return {"type": "image_url", "image_url": {"url": url}}
+    return None
+
+
+def _shown(content: Any) -> str:
+    """A user turn's text, for ``history`` (images are named, their bytes are not kept)."""
+    if isinstance(content, str):
+        return content
+    text = " ".join(p["text"] for p in content if p["type"] == "text")
+    images = sum(p["type"] == "image_url" for p in content)
+    return f"{text} [{images} image{'s' if images != 1 else ''}]".strip()
 
 
 @dataclass
@@ -345,7 +379,7 @@ class AzureAgentClient:
         mark = len(self._conversation)
         _answer_declared_tool_calls(self._conversation)
         self._conversation.append(turn)
-        self.history.append(UserMessage(turn["content"]))
+        self.history.append(UserMessage(_shown(turn["content"])))
         stats = agent.RunStats()
         self._interrupter = interrupter = agent.Interrupter()
         if pending.tools.agents and not {"Task", "Agent"} & set(pending.tools.disallowed_tools):

@@ -324,3 +324,23 @@ async def test_breaking_out_of_receive_messages_mid_answer_leaves_the_client_usa
         with anyio.fail_after(5):
             messages = [m async for m in client.receive_response()]
     assert isinstance(messages[-1], ResultMessage) and messages[-1].result == "B "
+
+
+async def test_streaming_input_images_become_azure_image_parts() -> None:
+    async def prompts() -> Any:
+        image = {"type": "image", "source": {"type": "base64", "media_type": "image/png",
+                                             "data": "iVBORw0KGgo="}}  # fmt: skip
+        content = [{"type": "text", "text": "What is in this picture?"}, image]
+        yield {"type": "user", "message": {"role": "user", "content": content}}
+
+    rec = Recorder(answer("A cat"))
+    async with rec.client() as client:
+        await client.query(prompts())
+        _ = [m async for m in client.receive_response()]
+        shown = [m.content for m in client.history if isinstance(m, UserMessage)]
+    sent = rec.bodies()[0]["messages"][-1]["content"]
+    assert sent == [
+        {"type": "text", "text": "What is in this picture?"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},
+    ]
+    assert shown == ["What is in this picture? [1 image]"]
