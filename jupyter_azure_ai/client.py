@@ -370,6 +370,13 @@ class AzureAgentClient:
                 del self._pending[0]
         settings = pending.settings
         started = time.perf_counter()
+        stats = agent.RunStats()
+        if pending.tools.agents and not {"Task", "Agent"} & set(pending.tools.disallowed_tools):
+            from ._internal.subagents import Subagents
+
+            team = Subagents(pending.tools, settings, offered, transport, stats, self.session_id)
+            offered.add(team.task_tool())
+            self._team = team
         if not self._announced:
             self._announced = True
             init = SystemMessage("init", self._init_data(settings, pending.tools, offered))
@@ -380,14 +387,7 @@ class AzureAgentClient:
         _answer_declared_tool_calls(self._conversation)
         self._conversation.append(turn)
         self.history.append(UserMessage(_shown(turn["content"])))
-        stats = agent.RunStats()
         self._interrupter = interrupter = agent.Interrupter()
-        if pending.tools.agents and not {"Task", "Agent"} & set(pending.tools.disallowed_tools):
-            from ._internal.subagents import Subagents
-
-            team = Subagents(pending.tools, settings, offered, transport, stats, self.session_id)
-            offered.add(team.task_tool())
-            self._team = team
         subtype = "success"
         try:
             async for message in agent.run(
@@ -563,6 +563,7 @@ class AzureAgentClient:
             "mcp_servers": [{"name": n, "status": "connected"} for n in tools.mcp_servers],
             "cwd": str(tools.cwd) if tools.cwd is not None else None,
             "permissionMode": tools.permission_mode or "default",  # the Claude init's key
+            "agents": list(tools.agents or {}) if "Task" in offered.names() else [],
             "sdk_version": __version__,
         }
 

@@ -98,6 +98,8 @@ async def test_task_runs_the_subagent_and_returns_its_answer(emulator: Emulator)
     assert isinstance(final, ResultMessage) and final.subtype == "success"
     assert final.result == "Based on Task: Based on mcp__calc__add: 5"
     assert final.num_turns == 2  # the parent's turns; the subagent's usage is added
+    init = messages[0]
+    assert init.data["agents"] == ["accountant"] and "Task" in init.data["tools"]
     started, done = [m for m in messages if isinstance(m, SystemMessage) and m.subtype != "init"]
     assert isinstance(started, TaskStartedMessage) and started.task_id == task.id
     assert messages.index(started) < messages.index(inner[0])
