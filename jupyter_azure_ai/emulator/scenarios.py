@@ -491,7 +491,8 @@ def _plan_tool_calls(prompt: str, tools: list[dict[str, Any]]) -> list[ToolCall]
             continue
         name = str(function["name"])
         schema = function.get("parameters") or {}
-        named = name.lower() in lowered or _short_name_asked(name, lowered)
+        # "task" is a common word: the Task tool is called only for an agent named by name
+        named = name != "Task" and (name.lower() in lowered or _short_name_asked(name, lowered))
         weather = "weather" in lowered and "weather" in name.lower()
         agent = name == "Task" and _enum_named(schema, lowered) is not None
         if not (named or weather or agent):
