@@ -421,7 +421,7 @@ class AzureAgentClient:
             num_turns=stats.num_turns,
             session_id=self.session_id,
             total_cost_usd=stats.cost_usd(settings),
-            usage=dict(stats.usage),
+            usage=stats.total_usage(),
             result=stats.final_text,
             structured_output=stats.structured_output,
             terminal_reason=_TERMINAL.get(subtype, subtype),

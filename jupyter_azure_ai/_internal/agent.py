@@ -95,6 +95,9 @@ class RunStats:
     structured_output: Any = None
     outcome: str | None = None  # an error subtype the loop ended with (structured output)
     repaired: bool = False
+    # subagents (the Task tool), priced at their own deployments; None: a price unknown
+    subagent_usage: dict[str, int] = field(default_factory=dict)
+    subagent_cost: float | None = 0.0
 
     def add_usage(self, raw: dict[str, Any] | None) -> None:
         if not raw:
@@ -104,8 +107,18 @@ class RunStats:
 
     def cost_usd(self, settings: QuerySettings) -> float | None:
         """From ``settings.pricing[deployment]``, else the built-in table for the reported
-        model (pricing.py); None when no price is known."""
-        return cost_usd(self.usage, settings.model, self.model, settings.pricing)
+        model (pricing.py), plus what subagents cost; None when a price is not known."""
+        own = cost_usd(self.usage, settings.model, self.model, settings.pricing)
+        if own is None or self.subagent_cost is None:
+            return None
+        return own + self.subagent_cost
+
+    def total_usage(self) -> dict[str, int]:
+        """Tokens of this run and of its subagents (``ResultMessage.usage``)."""
+        total = dict(self.usage)
+        for k, v in self.subagent_usage.items():
+            total[k] = total.get(k, 0) + v
+        return total
 
 
 async def run(

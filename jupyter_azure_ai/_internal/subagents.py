@@ -12,8 +12,9 @@ Its tool calls and results (``AssistantMessage`` / ``UserMessage``; with
 finishes, before the parent's tool results (``ToolSet.messages``), between a
 ``TaskStartedMessage`` and a ``TaskNotificationMessage`` (status ``"completed"``,
 ``"failed"``, or ``"stopped"`` by an interrupt; summary and usage). Its usage is added
-to the parent's ``ResultMessage`` (priced at the parent's deployment). A subagent is not
-offered ``Task`` itself, as in the Claude Agent SDK: no recursion.
+to the parent's ``ResultMessage`` and priced at its own deployment (``total_cost_usd``
+and ``max_budget_usd`` count it). A subagent is not offered ``Task`` itself, as in the
+Claude Agent SDK: no recursion.
 """
 
 from __future__ import annotations
@@ -135,8 +136,13 @@ class Subagents:
             raise
         finally:
             self.running.pop(use_id, None)
-            for key, value in stats.usage.items():
-                self.stats.usage[key] = self.stats.usage.get(key, 0) + value
+            for key, value in stats.total_usage().items():
+                self.stats.subagent_usage[key] = self.stats.subagent_usage.get(key, 0) + value
+            spent = stats.cost_usd(settings)  # at the subagent's own deployment
+            if self.stats.subagent_cost is not None:
+                self.stats.subagent_cost = (
+                    None if spent is None else self.stats.subagent_cost + spent
+                )
             self.stats.api_seconds += stats.api_seconds
             self._finished(use_id, status, stats, conversation, started)
         if stats.hit_max_turns:

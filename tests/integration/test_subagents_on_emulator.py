@@ -240,3 +240,19 @@ async def test_agent_mcp_servers_and_permission_mode(emulator: Emulator, tmp_pat
     results = [b for m in messages if isinstance(m, UserMessage) and m.parent_tool_use_id
                for b in m.content if isinstance(b, ToolResultBlock)]  # fmt: skip
     assert results and results[0].is_error and "plan" in str(results[0].content)
+
+
+async def test_subagent_tokens_count_and_are_priced_at_its_own_deployment(
+    emulator: Emulator,
+) -> None:
+    prompt = "Ask the accountant agent: use the add tool on 2 and 3"
+    results = []
+    for model in ("gpt-4o", "gpt-4o-mini"):
+        options = opts(emulator, model="gpt-4o", agents=accountant(model=model))
+        results.append((await run(options, prompt))[-1])
+    same, cheaper = results
+    alone = (await run(opts(emulator, model="gpt-4o"), "What is the capital of France?"))[-1]
+    assert same.usage == cheaper.usage  # the same tokens either way
+    assert same.usage["input_tokens"] > alone.usage["input_tokens"]
+    assert same.total_cost_usd is not None and cheaper.total_cost_usd is not None
+    assert 0 < cheaper.total_cost_usd < same.total_cost_usd  # the subagent's part at mini prices
