@@ -247,7 +247,10 @@ def test_every_claude_name_imports_from_the_package() -> None:
 
 def test_every_claude_option_has_a_row_and_is_accepted() -> None:
     rows = [line for line in migration_section().splitlines() if line.startswith("| `")]
-    named = {n for row in rows for n in re.findall(r"`([a-z_]+)`", row.split("|")[1])}
+    option_rows = rows[: next(i for i, r in enumerate(rows) if r.startswith("| `query`"))]
+    cells = [n for row in option_rows for n in re.findall(r"`([a-z_]+)`", row.split("|")[1])]
+    named = set(cells)
     assert [f for f in CLAUDE_OPTION_FIELDS if f not in named] == []
+    assert [f for f in CLAUDE_OPTION_FIELDS if cells.count(f) > 1] == []  # one row each
     accepted = {f.name for f in fields(AzureOpenAIOptions)} | {"settings"}  # settings: a property
     assert [f for f in CLAUDE_OPTION_FIELDS if f not in accepted | SESSION_OPTIONS] == []
