@@ -7,6 +7,11 @@ Shaped like the Claude Agent SDK's ``ClaudeSDKClient``::
         async for message in client.receive_response():
             ...
 
+Receiving works as in ``ClaudeSDKClient``: prompts are queued by ``query()`` and sent by
+whoever receives, in order; ``receive_response()`` yields one answer (waiting for a query
+if none is queued yet), ``receive_messages()`` every answer until ``disconnect()``.
+``agents`` add a ``Task`` tool running subagents on this client (``_internal/subagents.py``).
+
 ``interrupt()`` (from another task) cancels the request being read, or the tools
 running, at once; the response then ends with a ``ResultMessage`` of subtype
 ``"interrupted"``. Stdio MCP servers belong to the client: they start in ``connect()``
@@ -16,14 +21,15 @@ change of a server's own configuration restarts it.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 import warnings
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass, replace
-from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -33,7 +39,7 @@ from ._internal.auth import AzureADAuth
 from ._internal.content import to_blocks, to_openai
 from ._internal.tool_calls import ToolSet
 from ._internal.transport import AzureHTTPTransport
-from .errors import AzureOpenAIError
+from .errors import AzureOpenAIError, CLIConnectionError, ConfigurationError
 from .options import AzureOpenAIOptions, ConnectionSettings, QuerySettings, ToolSettings
 from .sessions import (
     SavedSession,
@@ -101,6 +107,10 @@ class AzureAgentClient:
         self.history: list[Message] = []
         self._conversation: list[dict[str, Any]] = []
         self._pending: list[_Pending] = []
+        self._arrived = asyncio.Event()  # set when a prompt is queued or we disconnect
+        self._answering = asyncio.Lock()  # one prompt answered at a time, in order
+        self._connected = False
+        self._feeder: asyncio.Task[None] | None = None  # connect(prompt=<async iterable>)
         self._transport: AzureHTTPTransport | None = None
         self._interrupter = agent.Interrupter()
         self._announced = False
@@ -115,6 +125,8 @@ class AzureAgentClient:
             found = start.resume or most_recent_session(self._cwd)
             if found is not None:  # continue_conversation with none saved: a new one
                 self._resume_saved(load_session(found), fork=start.fork_session)
+        self._disabled: set[str] = set()  # toggle_mcp_server(name, False)
+        self._team: Any = None  # the running query's subagents (stop_task)
 
     @property
     def options(self) -> AzureOpenAIOptions:
@@ -143,17 +155,29 @@ class AzureAgentClient:
     ) -> None:
         await self.disconnect()
 
-    async def connect(self, prompt: str | None = None) -> None:
+    async def connect(self, prompt: str | AsyncIterable[dict[str, Any]] | None = None) -> None:
         """Prepare the connection pool (no network until the first query) and start the
-        MCP servers; ``MCPServerError`` names a server that failed to start."""
+        MCP servers; ``MCPServerError`` names a server that failed to start.
+
+        ``prompt``: a first prompt, or an async iterable of messages read in the
+        background as they come (the Claude SDK's streaming input)."""
         self._ensure_transport()
+        self._connected = True
         await self._start_servers(self.tool_settings)
-        if prompt is not None:
+        if isinstance(prompt, str):
             await self.query(prompt)
+        elif prompt is not None:
+            self._feeder = asyncio.get_running_loop().create_task(self.query(prompt))
 
     async def disconnect(self) -> None:
-        """Stop the MCP servers (waiting until their processes are gone) and close the pool
-        and the session file."""
+        """Stop the MCP servers (waiting until their processes are gone), close the pool
+        and the session file; a ``receive_messages()`` loop waiting for the next prompt
+        ends."""
+        self._connected = False
+        self._arrived.set()
+        feeder, self._feeder = self._feeder, None
+        if feeder is not None and not feeder.done():
+            feeder.cancel()
         self._close_writer()
         try:
             await self._stop_servers(list(self._servers))
@@ -176,7 +200,9 @@ class AzureAgentClient:
         current configuration; servers started for earlier queries keep running."""
         cwd = str(tools.cwd)
         for name, config in tools.stdio_servers.items():
-            key = f"{config!r} in {cwd}"
+            if name in self._disabled:
+                continue
+            key = f"{config!r} in {cwd} with {sorted(tools.env.items())!r}"
             running = self._servers.get(name)
             if running is not None and running[0] == key:
                 continue
@@ -184,7 +210,7 @@ class AzureAgentClient:
                 await self._stop_servers([name])
             from ._internal.mcp_bridge import McpHub
 
-            hub = McpHub({name: config}, tools.cwd)
+            hub = McpHub({name: config}, tools.cwd, tools.env)
             try:
                 await hub.start()
             except BaseException:
@@ -203,22 +229,36 @@ class AzureAgentClient:
         await self._start_servers(tools)
         offered = ToolSet()
         for t in tools.tools:
+            if isinstance(t, str) or (isinstance(t, dict) and t.get("type") == "preset"):
+                continue  # names and the Claude preset select built-ins (below)
             offered.add(t)
         for name, config in tools.mcp_servers.items():
-            if config.get("type") == "sdk":
+            if config.get("type") == "sdk" and name not in self._disabled:
                 from ._internal.mcp_bridge import sdk_server_tools
 
                 for t in sdk_server_tools(name, config["instance"]):
                     offered.add(t)
-        if tools.allowed_tools:
-            from ._internal.file_tools import file_tools
+        if tools.builtins:
+            from ._internal.builtin_tools import builtin_tools
 
-            cwd = tools.cwd if tools.cwd is not None else Path.cwd()
-            for t in file_tools(cwd, list(tools.allowed_tools)):
+            proxy_password = urlsplit(self.connection.proxy or "").password
+            secrets = (
+                *self.connection.secrets(),
+                *self.connection.headers.values(),
+                *([proxy_password] if proxy_password else []),
+            )
+            for t in builtin_tools(tools, secrets):
                 offered.add(t)
         for name in tools.stdio_servers:
-            for t in self._servers[name][1].tools:
+            for t in self._servers[name][1].tools if name in self._servers else ():
                 offered.add(t)
+        from .option_types import warn_if_shadowed
+
+        warn_if_shadowed(tools.can_use_tool, tools.allowed_tools, tools.permission_mode)
+        if tools.disallowed_tools:
+            from ._internal.builtin_tools import drop_disallowed
+
+            drop_disallowed(offered, tools.disallowed_tools)
         return offered
 
     @property
@@ -311,41 +351,89 @@ class AzureAgentClient:
         settings: QuerySettings | None = None,
         tools: ToolSettings | None = None,
     ) -> None:
-        """Queue a user prompt; ``receive_response()`` sends it and streams the answer.
+        """Queue a user prompt; a receiver (``receive_response`` / ``receive_messages``)
+        sends it and streams the answer. Prompts queued before anyone receives are
+        answered in order, each ending with its own ``ResultMessage``.
 
+        ``prompt``: a str, or an async iterable of message dicts (the Claude SDK's
+        streaming-input shape ``{"type": "user", "message": {"role": "user", "content":
+        ...}}``, or OpenAI's ``{"role": "user", "content": ...}``), one answer per message.
         ``settings`` / ``tools``: for this prompt only, instead of the client's
         ``settings`` / ``tool_settings`` (e.g. ``client.settings.replace(model="o4-mini")``).
         """
         settings = settings if settings is not None else self.settings
         tools = tools if tools is not None else self.tool_settings
         if isinstance(prompt, str):
-            self._pending.append(_Pending({"role": "user", "content": prompt}, settings, tools))
+            self._enqueue(_Pending({"role": "user", "content": prompt}, settings, tools))
         else:
             async for message in prompt:
-                self._pending.append(_Pending(_user_turns(message), settings, tools))
+                self._enqueue(_Pending(_user_turns(message), settings, tools))
+
+    def _enqueue(self, pending: _Pending) -> None:
+        self._pending.append(pending)
+        self._arrived.set()
 
     async def interrupt(self) -> None:
         """Cancel the request being streamed; safe to call from another task."""
         self._interrupter.interrupt()
 
     async def receive_messages(self) -> AsyncIterator[Message]:
-        """Answer every queued prompt in turn (one ``ResultMessage`` per prompt)."""
-        while self._pending:
-            async for message in self.receive_response():
+        """Every message of every answer, across queries, until ``disconnect()``.
+
+        As ``ClaudeSDKClient.receive_messages``: it waits for the next ``query()`` after
+        each ``ResultMessage``, so break out of it (or use ``receive_response``)."""
+        while True:
+            if not await self._wait_for_prompt():
+                return
+            async for message in self._answer_next():
                 yield message
 
     async def receive_response(self) -> AsyncIterator[Message]:
-        """Messages for the next queued prompt, ending with its ``ResultMessage``."""
-        if not self._pending:
-            raise AzureOpenAIError(
-                "Nothing to answer: call query(prompt) before receive_response()"
+        """Messages for the next queued prompt, ending with its ``ResultMessage``.
+
+        Called before ``query()`` (from another task, say), it waits for that query."""
+        if not self._pending and not self._connected:
+            raise CLIConnectionError(
+                "Not connected: call connect() (or query(prompt)) before receive_response()"
             )
-        pending = self._pending[0]
+        if not await self._wait_for_prompt():
+            return
+        async for message in self._answer_next():
+            yield message
+
+    async def _wait_for_prompt(self) -> bool:
+        """Wait until a prompt is queued (True) or the client disconnects (False)."""
+        while not self._pending:
+            if not self._connected:
+                return False
+            self._arrived.clear()
+            await self._arrived.wait()
+        return True
+
+    async def _answer_next(self) -> AsyncIterator[Message]:
+        """Send the oldest queued prompt and stream its answer; one receiver at a time."""
+        async with self._answering:
+            if not self._pending:  # another receiver answered it while we waited
+                return
+            async for message in self._answer(self._pending[0]):
+                yield message
+
+    async def _answer(self, pending: _Pending) -> AsyncIterator[Message]:
         transport = self._ensure_transport()
-        offered = await self._tool_set(pending.tools)
-        del self._pending[0]
+        try:
+            offered = await self._tool_set(pending.tools)
+        finally:  # answered or failed, it leaves the queue (never retried in a loop)
+            if self._pending and self._pending[0] is pending:
+                del self._pending[0]
         settings = pending.settings
         started = time.perf_counter()
+        stats = agent.RunStats()
+        if pending.tools.agents and not {"Task", "Agent"} & set(pending.tools.disallowed_tools):
+            from ._internal.subagents import Subagents
+
+            team = Subagents(pending.tools, settings, offered, transport, stats, self.session_id)
+            offered.add(team.task_tool())
+            self._team = team
         if not self._announced:
             self._announced = True
             init = SystemMessage("init", self._init_data(settings, pending.tools, offered))
@@ -360,7 +448,6 @@ class AzureAgentClient:
         self._save(self.history[-1], hold=True)
         if self._writer is not None:  # on disk in a moment, without delaying the request
             self._writer.flush_soon()
-        stats = agent.RunStats()
         self._interrupter = interrupter = agent.Interrupter()
         subtype = "success"
         try:
@@ -397,13 +484,134 @@ class AzureAgentClient:
             num_turns=stats.num_turns,
             session_id=self.session_id,
             total_cost_usd=stats.cost_usd(settings),
-            usage=dict(stats.usage),
+            usage=stats.total_usage(),
             result=stats.final_text,
             structured_output=stats.structured_output,
+            terminal_reason=_TERMINAL.get(subtype, subtype),
         )
         self.history.append(result)
         self._save(result)
         yield result
+
+    # --- what the Claude client also offers --------------------------------------
+
+    async def get_server_info(self) -> dict[str, Any]:
+        """What this client talks to and offers: model, api_version, endpoint, tools, MCP
+        servers, agents (``ClaudeSDKClient.get_server_info``; never a secret)."""
+        offered = await self._tool_set(self.tool_settings)
+        agents = dict(self.tool_settings.agents or {})
+        if {"Task", "Agent"} & set(self.tool_settings.disallowed_tools):  # Claude's two names
+            agents = {}
+        names = offered.names() + (["Task"] if agents else [])
+        return {
+            "model": self.settings.model,
+            "api_version": None if self.connection.v1 else self.settings.api_version,
+            "endpoint": self.connection.endpoint,
+            "session_id": self.session_id,
+            "tools": names,
+            "mcp_servers": [
+                {"name": n, "status": "connected"} for n in self.tool_settings.mcp_servers
+            ],
+            "agents": [{"name": n, "description": a.description} for n, a in agents.items()],
+            "commands": [],
+            "output_style": "default",
+            "sdk_version": __version__,
+        }
+
+    async def get_mcp_status(self) -> dict[str, Any]:
+        """``{"mcpServers": [{"name", "status", "serverInfo", "tools": [{"name",
+        "description"}]}]}`` for the configured servers (``McpStatusResponse``); a server
+        that fails to start raises ``MCPServerError`` (a ``ProcessError``)."""
+        await self._start_servers(self.tool_settings)
+        out = []
+        for name, config in self.tool_settings.mcp_servers.items():
+            if config.get("type") == "sdk":
+                server = config["instance"]
+                info = {"name": server.name, "version": server.version}
+                listed = [(t.name, t.description) for t in server.tools]
+            else:
+                info = {"name": name, "version": ""}
+                listed = [(t.name.split("__", 2)[-1], t.description)
+                          for t in self._servers[name][1].tools]  # fmt: skip
+            tools = [{"name": n, "description": d} for n, d in listed]
+            out.append({"name": name, "status": "connected", "serverInfo": info, "tools": tools})
+        return {"mcpServers": out}
+
+    async def reconnect_mcp_server(self, server_name: str) -> None:
+        """Restart stdio MCP server ``server_name`` (an in-process one has nothing to
+        restart); ``MCPServerError`` if it fails to start again."""
+        self._known_server(server_name)
+        self._disabled.discard(server_name)
+        if server_name in self._servers:
+            await self._stop_servers([server_name])
+        await self._start_servers(self.tool_settings)
+
+    async def toggle_mcp_server(self, server_name: str, enabled: bool) -> None:
+        """Offer (``enabled``) or stop offering a server's tools from the next query on; a
+        disabled stdio server's process is stopped, and started again when enabled."""
+        self._known_server(server_name)
+        if enabled:
+            self._disabled.discard(server_name)
+            await self._start_servers(self.tool_settings)
+        else:
+            self._disabled.add(server_name)
+            if server_name in self._servers:
+                await self._stop_servers([server_name])
+
+    def _known_server(self, name: str) -> None:
+        if name not in self.tool_settings.mcp_servers:
+            known = ", ".join(self.tool_settings.mcp_servers) or "none"
+            raise ConfigurationError(f"no MCP server named {name!r} (servers: {known})")
+
+    async def stop_task(self, task_id: str) -> None:
+        """Stop the subagent running for ``Task`` call ``task_id``: its call ends with an
+        error result saying so, a ``TaskNotificationMessage`` with status ``"stopped"``
+        follows, and the parent's answer goes on. Unknown or finished ids are ignored."""
+        if self._team is not None:
+            self._team.stop(task_id)
+
+    async def get_context_usage(self) -> dict[str, Any]:
+        """How much of the deployment's context the conversation takes, estimated as
+        ``max_history_tokens`` counts it: ``totalTokens``, ``maxTokens`` (the context
+        window once Azure stated it, else None), ``percentage``, ``model``, ``categories``."""
+        from ._internal import history
+
+        settings = self.settings
+        system = settings.system_text
+        system_tokens = history.estimate([{"role": "system", "content": system}]) if system else 0
+        offered = await self._tool_set(self.tool_settings)
+        tools = history.estimate([], tools=offered.specs) if offered.specs else 0
+        messages = history.estimate(self._conversation) if self._conversation else 0
+        total = system_tokens + tools + messages
+        known = self._transport.capabilities if self._transport is not None else None
+        window = known.context_windows.get(settings.model) if known is not None else None
+        return {
+            "categories": [
+                {"name": "System prompt", "tokens": system_tokens, "color": ""},
+                {"name": "Tools", "tokens": tools, "color": ""},
+                {"name": "Messages", "tokens": messages, "color": ""},
+            ],
+            "totalTokens": total,
+            "maxTokens": window,
+            "percentage": round(100 * total / window, 1) if window else None,
+            "model": settings.model,
+        }
+
+    async def rewind_files(self, user_message_id: str) -> None:
+        """Not available: there are no file checkpoints here (``enable_file_checkpointing``
+        has no effect), so this raises ``AzureOpenAIError`` rather than pretend."""
+        raise AzureOpenAIError(
+            "rewind_files: file checkpointing is not available with Azure OpenAI"
+            " (enable_file_checkpointing has no effect here)"
+        )
+
+    async def set_model(self, model: str | None = None) -> None:
+        """Use deployment ``model`` for the next queries (None: the options' own model)."""
+        self.settings = self.settings.replace(model=model or self._options.model)
+
+    async def set_permission_mode(self, mode: str) -> None:
+        """Change ``permission_mode`` for the next queries (see the options' field)."""
+        self.tool_settings = replace(self.tool_settings, permission_mode=mode)
 
     def _init_data(
         self, settings: QuerySettings, tools: ToolSettings, offered: ToolSet
@@ -418,8 +626,19 @@ class AzureAgentClient:
             "tools": offered.names(),
             "mcp_servers": [{"name": n, "status": "connected"} for n in tools.mcp_servers],
             "cwd": str(tools.cwd) if tools.cwd is not None else None,
+            "permissionMode": tools.permission_mode or "default",  # the Claude init's key
+            "agents": list(tools.agents or {}) if "Task" in offered.names() else [],
             "sdk_version": __version__,
         }
+
+
+_TERMINAL = {
+    "success": "completed",
+    "error_max_turns": "max_turns",
+    "interrupted": "aborted_streaming",
+    "error_max_budget_usd": "max_budget",
+}
+"""``ResultMessage.subtype`` → the Claude SDK's ``terminal_reason``."""
 
 
 def _answer_declared_tool_calls(conversation: list[dict[str, Any]]) -> None:

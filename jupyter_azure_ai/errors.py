@@ -7,9 +7,13 @@
      ├── CLIConnectionError            "Failed to connect to Azure OpenAI: <cause>"
      │    ├── AuthenticationError      "Failed to acquire Azure AD token: <AADSTS code and reason>"
      │    ├── UnauthorizedError        "401 Unauthorized: <APIM / service message>"
-     │    └── StreamInterruptedError   the response stream ended before [DONE]
-     ├── StreamDecodeError             the service sent bytes that are not a valid chunk
-     ├── MCPServerError                "MCP server '<name>' failed to start: <cause>"
+     │    ├── StreamInterruptedError   the response stream ended before [DONE]
+     │    └── CLINotFoundError         a program to start is not installed (an MCP
+     │         └── MCPCommandNotFoundError  server's command not on PATH)
+     ├── CLIJSONDecodeError            (line, original_error)
+     │    └── StreamDecodeError        the service sent bytes that are not a valid chunk
+     ├── ProcessError                  (exit_code, stderr): a process we started failed
+     │    └── MCPServerError           "MCP server '<name>' failed to start: <cause>"
      ├── BatchValidationError          a batch job failed validation (errors: each line)
      ├── BatchRowError                 a batch row without an answer or an HTTP status
      └── APIStatusError                (status_code, request_id, body)
@@ -22,6 +26,11 @@
           │                             deployment's context window on its own)
           └── BatchAPIUnavailableError the gateway does not expose /files or /batches
 
+The Claude Agent SDK's names are kept where the meaning carries over, so its
+``except`` clauses keep working: ``ClaudeSDKError`` is ``AzureOpenAIError`` (the same
+class), ``CLIConnectionError``, ``CLINotFoundError``, ``ProcessError`` and
+``CLIJSONDecodeError`` are raised by this SDK where their meaning fits (above).
+
 Every message is one line. Secrets (client secret, subscription key, access token)
 are scrubbed before any text from outside reaches a message.
 """
@@ -33,6 +42,10 @@ from typing import Any
 
 class AzureOpenAIError(Exception):
     """Base of every error the SDK raises on purpose."""
+
+
+ClaudeSDKError = AzureOpenAIError
+"""The Claude Agent SDK's name for the base class (the same class)."""
 
 
 class ConfigurationError(AzureOpenAIError, ValueError):
@@ -76,16 +89,65 @@ class StreamInterruptedError(CLIConnectionError):
     """The answer stream stopped before ``[DONE]``: never a silent short answer."""
 
 
-class StreamDecodeError(AzureOpenAIError):
+class CLINotFoundError(CLIConnectionError):
+    """A program this SDK was asked to start is not installed (Claude SDK name; its CLI
+    is the program there). Raised as ``MCPCommandNotFoundError``."""
+
+    prefix = ""
+
+
+class CLIJSONDecodeError(AzureOpenAIError):
+    """Output that should be JSON is not (Claude SDK name): ``line`` (the start of what
+    was read, secrets scrubbed) and ``original_error``. Raised as ``StreamDecodeError``."""
+
+    def __init__(
+        self, message: str, *, line: str = "", original_error: Exception | None = None
+    ) -> None:
+        super().__init__(message)
+        self.line = line
+        self.original_error = original_error
+
+
+class StreamDecodeError(CLIJSONDecodeError):
     """The service sent data that is not a valid chat-completion chunk."""
 
 
-class MCPServerError(AzureOpenAIError):
+class ProcessError(AzureOpenAIError):
+    """A process this SDK started failed (Claude SDK name): ``exit_code`` and ``stderr``
+    (its last line) when known. Raised as ``MCPServerError``."""
+
+    def __init__(
+        self, message: str, *, exit_code: int | None = None, stderr: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.stderr = stderr
+
+
+class ResultError(ProcessError):
+    """The Claude SDK's error for a run that ended in an error result. Never raised here:
+    such a run ends with ``ResultMessage(is_error=True)`` (its ``subtype`` says why) and
+    failures of the service are the typed errors of this module. Importable so that
+    ``except ResultError`` clauses keep working."""
+
+    def __init__(self, message: str, data: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.data = data or {}
+        self.subtype = self.data.get("subtype")
+        self.result = self.data.get("result")
+
+
+class MCPServerError(ProcessError):
     """An MCP server from ``mcp_servers`` could not be started or spoken to."""
 
-    def __init__(self, message: str, *, server: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, server: str, stderr: str | None = None) -> None:
+        super().__init__(message, stderr=stderr)
         self.server = server
+
+
+class MCPCommandNotFoundError(MCPServerError, CLINotFoundError):
+    """An MCP server's ``command`` is not a file and not on ``PATH``: both an
+    ``MCPServerError`` (``ProcessError``) and a ``CLINotFoundError``."""
 
 
 class APIStatusError(AzureOpenAIError):
@@ -203,12 +265,18 @@ __all__ = [
     "BatchRowError",
     "BatchValidationError",
     "CLIConnectionError",
+    "CLIJSONDecodeError",
+    "CLINotFoundError",
+    "ClaudeSDKError",
     "ConfigurationError",
     "ContentFilterError",
     "ContextWindowError",
+    "MCPCommandNotFoundError",
     "MCPServerError",
     "ModelNotFoundError",
+    "ProcessError",
     "RateLimitError",
+    "ResultError",
     "StreamDecodeError",
     "StreamInterruptedError",
     "UnauthorizedError",

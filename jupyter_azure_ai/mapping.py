@@ -253,11 +253,8 @@ class _Engine:
         fmt = self.settings.output_format
         self.output: OutputFormat | None = None if fmt is None else compile_output_format(fmt)
         self.extra = {"response_format": self.output.response_format()} if self.output else {}
-        self._system = (
-            [{"role": "system", "content": self.settings.system_prompt}]
-            if self.settings.system_prompt
-            else []
-        )
+        system = self.settings.system_text  # a Claude preset dict is never sent
+        self._system = [{"role": "system", "content": system}] if system else []
 
     async def run(
         self,

@@ -31,9 +31,12 @@ Field facts that several places need (environment variable, secret, shown by
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import json
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,7 +45,7 @@ from urllib.parse import urlsplit
 from .errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from .types import CanUseTool, HookMatcher
+    from .types import AgentDefinition, CanUseTool, HookMatcher
 
 DEFAULT_SCOPE = "https://cognitiveservices.azure.com/.default"
 DEFAULT_API_VERSION = "2024-10-21"
@@ -52,11 +55,11 @@ DEFAULT_MAX_TURNS = 10
 DEFAULT_MAX_HISTORY_TOKENS = 16_000
 
 BUILTIN_TOOLS = ("Read", "Write", "Edit", "Glob", "Grep")
-"""File tools ``allowed_tools`` can switch on; all are confined to ``cwd``."""
-_UNAVAILABLE_TOOLS = frozenset(
-    {"Bash", "BashOutput", "KillShell", "MultiEdit", "NotebookEdit", "Task", "TodoWrite"}
-    | {"WebFetch", "WebSearch", "LS"}
-)
+"""The file tools, all confined to ``cwd``; the Claude preset ``tools={"type": "preset",
+"preset": "claude_code"}`` offers all of them."""
+SHELL_TOOL = "Bash"
+"""Offered only when named in ``tools`` or ``allowed_tools``: a shell is not confined."""
+PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions", "dontAsk", "auto")
 
 
 def _meta(env: str = "", *, required: bool = False, secret: bool = False) -> dict[str, Any]:
@@ -124,7 +127,29 @@ class AzureOpenAIOptions:
         mcp_servers: ``{"name": {"command": ..., "args": [...], "env": {...}}}`` (stdio)
             or ``create_sdk_mcp_server(...)`` results.
         can_use_tool: async callback deciding each tool call (Claude Agent SDK shape).
-        hooks: ``{"PreToolUse" | "PostToolUse": [HookMatcher(...)]}``.
+        hooks: ``{"PreToolUse" | "PostToolUse" | "UserPromptSubmit" | "Stop" | ...:
+            [HookMatcher(...)]}`` (hooks.py lists the events and which fire here).
+        permission_mode: ``"default"``, ``"acceptEdits"`` (Write/Edit run without
+            asking), ``"plan"`` (Write/Edit/Bash never run), ``"bypassPermissions"``
+            (``can_use_tool`` never asked), ``"dontAsk"`` (what ``allowed_tools`` does
+            not approve is denied), ``"auto"`` (as default). See _internal/permissions.py.
+        disallowed_tools: tool names (or rules such as ``"Bash(rm:*)"``) never run; a
+            plain name is not even offered.
+        env: extra environment variables for MCP servers and the ``Bash`` tool.
+        add_dirs: further folders the file tools may use besides ``cwd``.
+        max_budget_usd: stop before a model turn once the query cost this much
+            (``subtype="error_max_budget_usd"``).
+        user: sent as the request's ``user`` (Azure's end-user id).
+        fallback_model: a deployment asked instead when ``model``'s is missing, still
+            rate limited after its retries, or failing with a 5xx.
+        agents: ``{"name": AgentDefinition(description, prompt, tools, model)}``:
+            subagents the model may run through the ``Task`` tool (``_internal/subagents.py``).
+        forward_subagent_text: also yield a subagent's text (by default, as in the Claude
+            SDK, only its tool calls and results are yielded; its answer is the Task result).
+
+    The Claude Agent SDK's other option fields are accepted; docs/claude-options.md says
+    which are mapped (``max_budget_usd``, ``user``, ``system_prompt`` presets, ``tools``
+    by name) and which have no effect here, and why.
 
     Session (read when a client is built; conversations are saved, sessions.py):
         resume: a saved session's id: the client carries on with that conversation.
@@ -165,7 +190,7 @@ class AzureOpenAIOptions:
     proxy: str | None = None
     default_headers: dict[str, str] | None = None
     allowed_tools: list[str] = field(default_factory=list)
-    mcp_servers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    mcp_servers: dict[str, dict[str, Any]] | str | Path = field(default_factory=dict)
     can_use_tool: CanUseTool | None = None
     hooks: dict[str, list[HookMatcher]] | None = None
     pricing: dict[str, dict[str, float]] | None = None
@@ -176,6 +201,34 @@ class AzureOpenAIOptions:
     fork_session: bool = False
     persist_session: bool = True
     batch_model: str | None = None
+    permission_mode: str | None = None
+    disallowed_tools: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    max_budget_usd: float | None = None
+    user: str | None = None
+    fallback_model: str | None = None
+    add_dirs: list[str | Path] = field(default_factory=list)
+    # Claude Agent SDK fields accepted with no effect here (docs/claude-options.md: why)
+    betas: list[str] = field(default_factory=list)
+    max_thinking_tokens: int | None = None
+    thinking: dict[str, Any] | None = None
+    effort: str | None = None
+    task_budget: dict[str, Any] | None = None
+    strict_mcp_config: bool = False
+    permission_prompt_tool_name: str | None = None
+    setting_sources: list[str] | None = None
+    skills: list[str] | str | None = None
+    sandbox: dict[str, Any] | None = None
+    plugins: list[Any] = field(default_factory=list)
+    include_hook_events: bool = False
+    enable_file_checkpointing: bool = False
+    cli_path: str | Path | None = None
+    extra_args: dict[str, str | None] = field(default_factory=dict)
+    max_buffer_size: int | None = None
+    debug_stderr: Any = None
+    stderr: Callable[[str], None] | None = None
+    agents: dict[str, AgentDefinition] | None = None
+    forward_subagent_text: bool = False
 
     def __post_init__(self) -> None:
         self._normalise()
@@ -199,6 +252,7 @@ class AzureOpenAIOptions:
         set_ = object.__setattr__
         set_(self, "authority_host", _authority(self.authority_host))
         set_(self, "endpoint", str(self.endpoint).rstrip("/"))
+        set_(self, "mcp_servers", mcp_config(self.mcp_servers))
 
     def _check(self) -> None:
         values = self._values()
@@ -270,7 +324,25 @@ class AzureOpenAIOptions:
         return self.connection.secrets()
 
 
-# --- the four parts -------------------------------------------------------------
+_dataclass_init = AzureOpenAIOptions.__init__
+
+
+@functools.wraps(_dataclass_init)
+def _init(self: AzureOpenAIOptions, *args: Any, settings: Any = None, **kwargs: Any) -> None:
+    # The Claude option ``settings`` (a settings file for its CLI) cannot be a field: the
+    # name is the ``settings`` property (the query settings). It is accepted, no effect.
+    if settings is not None and not isinstance(settings, (str, Path)):
+        raise ConfigurationError(
+            f"AzureOpenAIOptions: settings= (a Claude Code settings file, no effect here)"
+            f" must be a path, got {type(settings).__name__}"
+        )
+    _dataclass_init(self, *args, **kwargs)
+
+
+AzureOpenAIOptions.__init__ = _init  # type: ignore[method-assign]
+
+
+# --- the four parts ------------------------------------------------------------
 
 
 @dataclass(frozen=True, repr=False)
@@ -364,7 +436,7 @@ class QuerySettings:
     model: str = "gpt-4"
     max_tokens: int = 4096
     temperature: float | None = None
-    system_prompt: str | None = None
+    system_prompt: Any = field(default=None, hash=False)  # str, or a Claude preset/file dict
     max_turns: int | None = None
     api_version: str = DEFAULT_API_VERSION
     include_partial_messages: bool = False
@@ -374,9 +446,23 @@ class QuerySettings:
     max_history_tokens: int | None = DEFAULT_MAX_HISTORY_TOKENS
     output_format: Any = field(default=None, hash=False)
     batch_model: str | None = None
+    max_budget_usd: float | None = None
+    user: str | None = None
+    fallback_model: str | None = None
+    betas: list[str] = field(default_factory=list, hash=False)  # no effect
+    max_thinking_tokens: int | None = None  # no effect
+    thinking: dict[str, Any] | None = field(default=None, hash=False)  # no effect
+    effort: str | None = None  # no effect
+    task_budget: dict[str, Any] | None = field(default=None, hash=False)  # no effect
 
     def __post_init__(self) -> None:
         self.check(vars(self), type(self).__name__)
+
+    @property
+    def system_text(self) -> str | None:
+        """The system message to send: ``system_prompt`` itself, a preset's ``append``
+        (Claude Code's own prompt is not sent), or a ``{"type": "file"}``'s text."""
+        return system_text(self.system_prompt)
 
     @staticmethod
     def check(v: Mapping[str, Any], owner: str) -> None:
@@ -401,6 +487,12 @@ class QuerySettings:
         timeout = v["timeout"]
         if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
             raise ConfigurationError(f"{owner}.timeout must be > 0 seconds, got {timeout}")
+        budget = v["max_budget_usd"]
+        if budget is not None and (
+            isinstance(budget, bool) or not isinstance(budget, (int, float)) or budget <= 0
+        ):
+            raise ConfigurationError(f"{owner}.max_budget_usd must be > 0 (USD), got {budget!r}")
+        _check_system_prompt(v["system_prompt"], owner)
         for deployment, price in (v["pricing"] or {}).items():
             ok = isinstance(price, dict) and {"input", "output"} <= price.keys()
             if not ok or not all(isinstance(p, (int, float)) and p >= 0 for p in price.values()):
@@ -453,28 +545,110 @@ class ToolSettings:
     mcp_servers: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     can_use_tool: CanUseTool | None = None
     hooks: Mapping[str, list[HookMatcher]] | None = None
+    agents: Mapping[str, AgentDefinition] | None = None
+    forward_subagent_text: bool = False
+
+    permission_mode: str | None = None
+    disallowed_tools: tuple[str, ...] = field(default_factory=tuple)
+    env: Mapping[str, str] = field(default_factory=dict)
+    add_dirs: tuple[str | Path, ...] = field(default_factory=tuple)
+    # accepted, no effect here (docs/claude-options.md says why)
+    strict_mcp_config: bool = False
+    permission_prompt_tool_name: str | None = None
+    setting_sources: list[str] | None = None
+    skills: list[str] | str | None = None
+    sandbox: Mapping[str, Any] | None = None
+    plugins: tuple[Any, ...] = field(default_factory=tuple)
+    include_hook_events: bool = False
+    enable_file_checkpointing: bool = False
+    cli_path: str | Path | None = None
+    extra_args: Mapping[str, str | None] = field(default_factory=dict)
+    max_buffer_size: int | None = None
+    debug_stderr: Any = None
+    stderr: Callable[[str], None] | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "tools", tuple(self.tools or ()))
-        object.__setattr__(self, "allowed_tools", tuple(self.allowed_tools or ()))
-        object.__setattr__(self, "mcp_servers", dict(self.mcp_servers or {}))
+        set_ = object.__setattr__
+        set_(self, "tools", _tool_entries(self.tools))
+        set_(self, "allowed_tools", tuple(self.allowed_tools or ()))
+        set_(self, "disallowed_tools", tuple(self.disallowed_tools or ()))
+        set_(self, "add_dirs", tuple(self.add_dirs or ()))
+        set_(self, "plugins", tuple(self.plugins or ()))
+        set_(self, "mcp_servers", mcp_config(self.mcp_servers))
+        set_(self, "env", dict(self.env or {}))
         self.check(vars(self), type(self).__name__)
+
+    @property
+    def builtins(self) -> tuple[str, ...]:
+        """The built-in tools offered: those named in ``tools`` when it names any (the
+        Claude way to choose built-ins), else those ``allowed_tools`` names; the Claude
+        preset in ``tools`` adds every file tool. ``Bash`` only when named (with the preset:
+        in ``allowed_tools``). Minus plain ``disallowed_tools`` names. Other names (Claude
+        tools not offered here, such as ``WebFetch``) are ignored, never an error."""
+        known = (*BUILTIN_TOOLS, SHELL_TOOL)
+        chosen: list[str] = []
+        if any(_is_tools_preset(t) for t in self.tools):
+            chosen += BUILTIN_TOOLS
+        by_tools = [t for t in self.tools if isinstance(t, str)]
+        for name in by_tools or self.allowed_tools:
+            base = rule_tool(name)
+            if base in known and base not in chosen:
+                chosen.append(base)
+        return tuple(n for n in chosen if n not in self.disallowed_tools)
 
     @staticmethod
     def check(v: Mapping[str, Any], owner: str) -> None:
         """Raise ``ConfigurationError`` for the first bad field."""
-        for t in v["tools"] or ():
-            if not (isinstance(t, dict) or hasattr(t, "to_openai")):
+        for t in _tool_entries(v["tools"]):
+            if not (isinstance(t, (dict, str)) or hasattr(t, "to_openai")):
                 hint = " (decorate it with @tool)" if callable(t) else ""
                 raise ConfigurationError(
                     f"{owner}.tools entries must be OpenAI function dicts or @tool functions,"
                     f" got {t!r}{hint}"
                 )
-        for name in v["allowed_tools"] or ():
-            if name in _UNAVAILABLE_TOOLS:
+        for key in ("allowed_tools", "disallowed_tools"):
+            names = v[key] or ()
+            if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+                raise ConfigurationError(f"{owner}.{key} must be a list of tool names")
+        mode = v["permission_mode"]
+        if mode is not None and mode not in PERMISSION_MODES:
+            raise ConfigurationError(
+                f"{owner}.permission_mode must be one of {', '.join(PERMISSION_MODES)},"
+                f" got {mode!r}"
+            )
+        env = v["env"] or {}
+        if not isinstance(env, Mapping) or not all(
+            isinstance(k, str) and isinstance(val, str) for k, val in env.items()
+        ):
+            raise ConfigurationError(f"{owner}.env must be a dict of str to str")
+        from .hooks import KNOWN_EVENTS
+
+        for event, matchers in (v["hooks"] or {}).items():
+            if event not in KNOWN_EVENTS:
                 raise ConfigurationError(
-                    f"{owner}.allowed_tools: {name!r} is not available here; the built-in"
-                    f" tools are {', '.join(BUILTIN_TOOLS)} (there is no shell tool)"
+                    f"{owner}.hooks: unknown event {event!r}; events are"
+                    f" {', '.join(sorted(KNOWN_EVENTS))}"
+                )
+            for m in matchers or ():
+                pattern = getattr(m, "matcher", None)
+                if not hasattr(m, "hooks"):
+                    raise ConfigurationError(
+                        f"{owner}.hooks[{event!r}] entries must be HookMatcher(matcher, [hook]),"
+                        f" got {m!r}"
+                    )
+                if pattern not in (None, "", "*"):
+                    try:
+                        re.compile(pattern)
+                    except (re.error, TypeError) as exc:
+                        raise ConfigurationError(
+                            f"{owner}.hooks[{event!r}]: matcher {pattern!r} is not a regular"
+                            f" expression ({exc})"
+                        ) from None
+        for agent_name, agent in (v["agents"] or {}).items():
+            if not (isinstance(getattr(agent, "prompt", None), str) and agent_name):
+                raise ConfigurationError(
+                    f"{owner}.agents[{agent_name!r}] must be an AgentDefinition(description,"
+                    f" prompt, ...), got {agent!r}"
                 )
         for server, config in (v["mcp_servers"] or {}).items():
             kind = config.get("type", "stdio") if isinstance(config, dict) else None
@@ -550,6 +724,78 @@ ENV_VARIABLES = {f.name: f.metadata["env"] for f in _OPTION_FIELDS if f.metadata
 ENV_REQUIRED = {f.name: f.metadata["env"] for f in _OPTION_FIELDS if f.metadata.get("required")}
 ENV_OPTIONAL = {n: v for n, v in ENV_VARIABLES.items() if n not in ENV_REQUIRED}
 _SECRET_FLOW = ("tenant_id", "client_id", "client_secret")
+#: Claude Agent SDK fields accepted with no effect here (docs/claude-options.md: why).
+NO_EFFECT_FIELDS = frozenset(
+    {"betas", "max_thinking_tokens", "thinking", "effort", "task_budget"}
+    | {"strict_mcp_config", "permission_prompt_tool_name", "setting_sources"}
+    | {"skills", "sandbox", "plugins", "include_hook_events", "enable_file_checkpointing"}
+    | {"cli_path", "extra_args", "max_buffer_size", "debug_stderr", "stderr"}
+)
+
+
+def _is_tools_preset(entry: Any) -> bool:
+    return isinstance(entry, Mapping) and entry.get("type") == "preset"
+
+
+def _tool_entries(tools: Any) -> tuple[Any, ...]:
+    """``tools`` as a tuple; the Claude preset dict given on its own is one entry."""
+    if _is_tools_preset(tools):
+        return (tools,)
+    return tuple(tools or ())
+
+
+def mcp_config(value: Any) -> dict[str, Any]:
+    """``mcp_servers`` as a dict. As in Claude it may also be a JSON config file's path or
+    its text, ``{"mcpServers": {...}}`` or the servers themselves."""
+    if not isinstance(value, (str, Path)):
+        return dict(value or {})
+    text, where = str(value), "mcp_servers"
+    if not text.lstrip().startswith("{"):
+        where = f"mcp_servers file {text!r}"
+        try:
+            text = Path(text).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigurationError(f"{where}: {exc.strerror or exc}") from None
+    try:
+        loaded = json.loads(text)
+    except ValueError as exc:
+        raise ConfigurationError(f"{where} is not valid JSON: {exc}") from None
+    servers = loaded.get("mcpServers", loaded) if isinstance(loaded, dict) else None
+    if not isinstance(servers, dict):
+        raise ConfigurationError(f'{where} must hold {{"mcpServers": {{name: config}}}}')
+    return servers
+
+
+def rule_tool(rule: str) -> str:
+    """The tool a permission rule names: ``"Bash(git status:*)"`` → ``"Bash"``."""
+    return rule.split("(", 1)[0].strip()
+
+
+def system_text(prompt: Any) -> str | None:
+    """The text to send for a ``system_prompt`` value (see ``QuerySettings.system_text``)."""
+    if prompt is None or isinstance(prompt, str):
+        return prompt or None
+    if prompt.get("type") == "file":
+        return Path(prompt["path"]).read_text(encoding="utf-8") or None
+    return prompt.get("append") or None  # a preset: Claude Code's own prompt is not ours
+
+
+def _check_system_prompt(prompt: Any, owner: str) -> None:
+    if prompt is None or isinstance(prompt, str):
+        return
+    kind = prompt.get("type") if isinstance(prompt, Mapping) else None
+    if kind == "preset" and isinstance(prompt.get("append", ""), str):
+        return
+    if kind == "file" and isinstance(prompt.get("path"), (str, Path)):
+        if not Path(prompt["path"]).is_file():
+            raise ConfigurationError(
+                f"{owner}.system_prompt: file {str(prompt['path'])!r} does not exist"
+            )
+        return
+    raise ConfigurationError(
+        f"{owner}.system_prompt must be a str, {{'type': 'preset', 'preset': ...,"
+        f" 'append': str}} or {{'type': 'file', 'path': str}}, got {type(prompt).__name__}"
+    )
 
 
 def _pick(part: type[Any], values: Mapping[str, Any]) -> dict[str, Any]:
@@ -601,6 +847,10 @@ def _masked_repr(obj: Any) -> str:
             shown.append(f"{f.name}={ {k: '***' for k in dict(value)}!r}")
         elif f.name == "mcp_servers" and value:  # env values are often tokens
             shown.append(f"{f.name}={_masked_servers(value)!r}")
+        elif f.name == "env" and value:  # so are these
+            shown.append(f"{f.name}={ {k: '***' for k in value}!r}")
+        elif f.name in NO_EFFECT_FIELDS and not value:
+            continue  # a Claude option with no effect here, left at its default
         else:
             shown.append(f"{f.name}={value!r}")
     return f"{type(obj).__name__}({', '.join(shown)})"

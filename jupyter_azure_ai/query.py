@@ -20,6 +20,16 @@ async def azure_query(
     in one conversation, each answer ending with its own ``ResultMessage``.
     """
     async with AzureAgentClient(options) as client:
-        await client.query(prompt)
-        async for message in client.receive_messages():
-            yield message
+        if isinstance(prompt, str):
+            await client.query(prompt)
+            async for message in client.receive_response():
+                yield message
+            return
+        async for item in prompt:  # read as it comes: a message may wait on an answer
+            await client.query(_one(item))
+            async for message in client.receive_response():
+                yield message
+
+
+async def _one(item: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    yield item

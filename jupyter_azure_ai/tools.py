@@ -325,6 +325,10 @@ class SdkTool:
         return self.handler(*args, **kwargs)
 
 
+SdkMcpTool = SdkTool
+"""The Claude Agent SDK's name for what ``@tool`` returns."""
+
+
 def _first_paragraph(doc: str) -> str:
     return " ".join(doc.split("\n\n", 1)[0].split())
 

@@ -11,6 +11,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias, TypedDict
 
+from .hooks import *  # noqa: F403  (the hook types are part of this module's names)
+from .hooks import __all__ as _HOOK_NAMES
+from .option_types import *  # noqa: F403  (the Claude option value types, too)
+from .option_types import __all__ as _OPTION_TYPE_NAMES
 from .options import AzureOpenAIOptions, ConnectionSettings, QuerySettings, ToolSettings
 
 # --- permissions and hooks (the Claude Agent SDK's names and shapes) ------------
@@ -45,6 +49,14 @@ class ToolPermissionContext:
     suggestions: list[Any] = field(default_factory=list)
     tool_use_id: str = ""
     cwd: str | None = None
+    agent_id: str | None = None
+    blocked_path: str | None = None
+    decision_reason: str | None = None
+    """Why the question is asked: a PreToolUse hook's ``permissionDecisionReason`` when it
+    answered ``"ask"``."""
+    title: str | None = None
+    display_name: str | None = None
+    description: str | None = None
 
 
 CanUseTool: TypeAlias = Callable[
@@ -52,28 +64,36 @@ CanUseTool: TypeAlias = Callable[
 ]
 
 
-class HookContext(TypedDict):
-    """What a hook gets besides its input: ``signal`` (reserved, always None here)."""
-
-    signal: Any | None
-
-
-HookCallback: TypeAlias = Callable[
-    [dict[str, Any], str | None, HookContext], Awaitable[dict[str, Any]]
+PermissionMode: TypeAlias = Literal[
+    "default", "acceptEdits", "plan", "bypassPermissions", "dontAsk", "auto"
 ]
+"""``AzureOpenAIOptions.permission_mode`` (see ``_internal/permissions.py`` for what each
+means for the tools here)."""
 
 
-@dataclass
-class HookMatcher:
-    """Hooks for the tools whose name matches ``matcher`` (a regex; None or "*": all).
+class SystemPromptPreset(TypedDict, total=False):
+    """The Claude form ``{"type": "preset", "preset": "claude_code", "append": "..."}``:
+    only ``append`` is sent (Claude Code's own prompt is not Azure's to send)."""
 
-    ``hooks={"PreToolUse": [HookMatcher("Write|Edit", [check])]}``. Only the
-    ``PreToolUse`` and ``PostToolUse`` events exist here.
-    """
+    type: Literal["preset"]
+    preset: str
+    append: str
+    exclude_dynamic_sections: bool
 
-    matcher: str | None = None
-    hooks: list[HookCallback] = field(default_factory=list)
-    timeout: float | None = None
+
+class SystemPromptFile(TypedDict):
+    """``{"type": "file", "path": "prompt.md"}``: the file's text is the system prompt."""
+
+    type: Literal["file"]
+    path: str
+
+
+class ToolsPreset(TypedDict):
+    """``tools={"type": "preset", "preset": "claude_code"}``: every built-in file tool
+    (not ``Bash``, which is offered only when named)."""
+
+    type: Literal["preset"]
+    preset: str
 
 
 # --- content blocks ---------------------------------------------------------
@@ -139,6 +159,9 @@ class UserMessage:
 
     content: str | list[ContentBlock]
     parent_tool_use_id: str | None = None
+    uuid: str | None = None  # the Claude SDK's fields: kept None here
+    tool_use_result: dict[str, Any] | None = None
+    origin: dict[str, Any] | None = None
 
 
 @dataclass
@@ -151,6 +174,11 @@ class AssistantMessage:
     model: str
     parent_tool_use_id: str | None = None
     stop_reason: str | None = None
+    error: str | None = None  # the Claude SDK's fields: kept None here (errors are raised)
+    usage: dict[str, Any] | None = None
+    message_id: str | None = None
+    session_id: str | None = None
+    uuid: str | None = None
 
 
 @dataclass
@@ -183,6 +211,15 @@ class ResultMessage:
     result: str | None = None
     structured_output: Any = None
     """With ``output_format``: the parsed answer (an instance of the class, else a dict)."""
+    terminal_reason: str | None = None
+    """Why the loop ended, in the Claude SDK's words: ``"completed"``, ``"max_turns"``,
+    ``"aborted_streaming"`` (interrupted), ``"max_budget"``, or the error subtype."""
+    stop_reason: str | None = None  # the Claude SDK's other fields: kept None here
+    model_usage: dict[str, Any] | None = None
+    permission_denials: list[Any] | None = None
+    errors: list[str] | None = None
+    api_error_status: int | None = None
+    uuid: str | None = None
 
 
 @dataclass
@@ -197,31 +234,85 @@ class StreamEvent:
     parent_tool_use_id: str | None = None
 
 
+# --- subagents ------------------------------------------------------------------
+
+
+@dataclass
+class AgentDefinition:
+    """A subagent the model may hand work to through the ``Task`` tool (Claude SDK shape):
+    ``agents={"reviewer": AgentDefinition("Reviews code", "You review code.", ["Read"])}``.
+
+    ``prompt`` is its system prompt; ``tools`` the names of the parent's tools it may use
+    (None: all of them but ``Task``); ``model`` a deployment name, or None / a Claude alias
+    (``"sonnet"``, ``"opus"``, ``"haiku"``, ``"inherit"``): the parent's deployment.
+    ``disallowedTools`` removes names; ``maxTurns`` bounds its loop; ``mcpServers`` names
+    parent servers whose tools it may use too; ``permissionMode`` replaces the parent's for
+    its calls. The other Claude fields (``skills``, ``memory``, ``initialPrompt``,
+    ``background``, ``effort``; inline ``mcpServers`` configs) are accepted and have no
+    effect here (see the README's migration table).
+    """
+
+    description: str
+    prompt: str
+    tools: list[str] | None = None
+    disallowedTools: list[str] | None = None
+    model: str | None = None
+    skills: list[str] | None = None
+    memory: str | None = None
+    mcpServers: list[Any] | None = None
+    initialPrompt: str | None = None
+    maxTurns: int | None = None
+    background: bool | None = None
+    effort: Any = None
+    permissionMode: str | None = None
+
+
 Message: TypeAlias = UserMessage | AssistantMessage | SystemMessage | ResultMessage | StreamEvent
 
 __all__ = [
+    *_HOOK_NAMES,
+    *_OPTION_TYPE_NAMES,
+    "AgentDefinition",
     "AssistantMessage",
     "AzureOpenAIOptions",
     "CanUseTool",
     "ConnectionSettings",
     "ContentBlock",
-    "HookCallback",
-    "HookContext",
-    "HookMatcher",
     "ImageBlock",
     "Message",
     "PermissionResult",
     "PermissionResultAllow",
+    "PermissionMode",
     "PermissionResultDeny",
     "QuerySettings",
     "ResultMessage",
     "StreamEvent",
     "SystemMessage",
+    "SystemPromptFile",
+    "SystemPromptPreset",
     "TextBlock",
     "ThinkingBlock",
     "ToolPermissionContext",
     "ToolResultBlock",
     "ToolSettings",
     "ToolUseBlock",
+    "ToolsPreset",
     "UserMessage",
 ]
+
+_CLAUDE_LAZY = {"SdkMcpTool": "tools", "McpSdkServerConfig": "tools"}
+
+
+def __getattr__(name: str) -> Any:
+    """The Claude Agent SDK's other names (``message_types.py``; ``SdkMcpTool`` and
+    ``McpSdkServerConfig`` from ``tools.py``), so ``claude_agent_sdk.types`` imports
+    migrate; loaded on first use (``message_types`` imports this module)."""
+    from importlib import import_module
+
+    from . import message_types
+
+    if name in message_types.__all__:
+        return getattr(message_types, name)
+    if name in _CLAUDE_LAZY:
+        return getattr(import_module(f".{_CLAUDE_LAZY[name]}", __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

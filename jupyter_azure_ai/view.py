@@ -12,7 +12,9 @@ from the messages, so a new message kind is taught here once. The view knows:
 - a ``SystemMessage`` of subtype ``"history_bounded"`` says earlier exchanges were not
   sent with this prompt (``max_history_tokens``, or the context window): ``LeftOut``,
   whose ``note`` the cell's footer and the panel's status show;
-- the ``ResultMessage`` ends one answer.
+- the ``ResultMessage`` ends one answer;
+- a subagent's messages (``parent_tool_use_id`` set, from the ``Task`` tool) show their
+  tool calls; their text is not the answer's (the ``Task`` result carries it).
 
 No Jupyter import here: the command line uses it too.
 """
@@ -99,21 +101,25 @@ class MessageView:
 
     def feed(self, message: Message) -> Iterator[ViewEvent]:
         """The view events one message adds (often none)."""
+        inner = getattr(message, "parent_tool_use_id", None) is not None
         if isinstance(message, StreamEvent):
             delta = message.event.get("delta")
+            if inner:  # a subagent's text is its Task's result, shown once as that
+                return
             if delta and delta.get("type") == "text_delta":
                 self._streamed = True
                 yield Text(delta["text"])
         elif isinstance(message, AssistantMessage):
             for block in message.content:
-                if isinstance(block, TextBlock) and not self._streamed and block.text:
+                if isinstance(block, TextBlock) and not self._streamed and block.text and not inner:
                     yield Text(block.text)
                 elif isinstance(block, ToolUseBlock):
                     self._calls[block.id] = block
             self._streamed = False
         elif isinstance(message, UserMessage):
             if isinstance(message.content, str):
-                yield Prompt(message.content)
+                if not inner:  # a subagent's next instruction is not the user's prompt
+                    yield Prompt(message.content)
                 return
             images = tuple(b for b in message.content if isinstance(b, ImageBlock))
             if images:  # a prompt with images (text and image blocks)
@@ -160,7 +166,7 @@ def exchanges(messages: Iterable[Message]) -> list[Exchange]:
     out: list[Exchange] = []
     view = MessageView()
     for message in messages:
-        if isinstance(message, AssistantMessage) and out:
+        if isinstance(message, AssistantMessage) and out and not message.parent_tool_use_id:
             out[-1].model = message.model
         for event in view.feed(message):
             if isinstance(event, Prompt):

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import anyio
 
-from ..errors import ContextWindowError
+from ..errors import APIStatusError, ContextWindowError, ModelNotFoundError, RateLimitError
 from ..options import QuerySettings, ToolSettings
 from ..pricing import cost_usd
 from ..structured import AnswerProblem, OutputFormat, compile_output_format, repair_prompt
@@ -37,7 +37,7 @@ from ..types import (
     ToolUseBlock,
     UserMessage,
 )
-from . import history
+from . import history, hook_events
 from .failures import completion_filtered, prompt_too_long
 from .stream import TurnAccumulator, read_turn, usage_to_claude
 from .tool_calls import ToolSet, interrupted_result, run_tool_calls
@@ -95,6 +95,9 @@ class RunStats:
     structured_output: Any = None
     outcome: str | None = None  # an error subtype the loop ended with (structured output)
     repaired: bool = False
+    # subagents (the Task tool), priced at their own deployments; None: a price unknown
+    subagent_usage: dict[str, int] = field(default_factory=dict)
+    subagent_cost: float | None = 0.0
 
     def add_usage(self, raw: dict[str, Any] | None) -> None:
         if not raw:
@@ -104,8 +107,18 @@ class RunStats:
 
     def cost_usd(self, settings: QuerySettings) -> float | None:
         """From ``settings.pricing[deployment]``, else the built-in table for the reported
-        model (pricing.py); None when no price is known."""
-        return cost_usd(self.usage, settings.model, self.model, settings.pricing)
+        model (pricing.py), plus what subagents cost; None when a price is not known."""
+        own = cost_usd(self.usage, settings.model, self.model, settings.pricing)
+        if own is None or self.subagent_cost is None:
+            return None
+        return own + self.subagent_cost
+
+    def total_usage(self) -> dict[str, int]:
+        """Tokens of this run and of its subagents (``ResultMessage.usage``)."""
+        total = dict(self.usage)
+        for k, v in self.subagent_usage.items():
+            total[k] = total.get(k, 0) + v
+        return total
 
 
 async def run(
@@ -125,14 +138,21 @@ async def run(
     if settings.output_format is not None:
         output = compile_output_format(settings.output_format)
         extra["response_format"] = output.response_format()
-    system = (
-        [{"role": "system", "content": settings.system_prompt}] if settings.system_prompt else []
-    )
+    if settings.user:
+        extra["user"] = settings.user
+    system_text = settings.system_text  # a Claude preset dict is never sent: its append is
+    system = [{"role": "system", "content": system_text}] if system_text else []
     max_turns = settings.turns
     partial = settings.include_partial_messages
     start = history.current_start(conversation)  # this query's prompt: always sent
+    if not await _prompt_submitted(tool_settings, session_id, conversation, start, stats):
+        return  # a UserPromptSubmit hook blocked the prompt: nothing was sent
+    stop_active = False  # a Stop hook made this answer go on
 
     while True:
+        if _over_budget(settings, stats):
+            stats.outcome = "error_max_budget_usd"
+            return
         if stats.num_turns >= max_turns:
             stats.hit_max_turns = True
             return
@@ -178,12 +198,21 @@ async def run(
         uses = [b for b in message.content if isinstance(b, ToolUseBlock)]
         if not uses and output is not None:
             repair = _settle(output, acc, stats, max_turns)
-            if repair is None:
+            if repair is None:  # Stop fires; with output_format the answer is final
+                await hook_events.stop(tool_settings, session_id, stop_active)
                 return
             conversation.append({"role": "user", "content": repair})
             continue  # the one repair turn
-        if not uses or any(tools.declarative(u.name) for u in uses):
-            return  # done, or a declarative tool the caller handles
+        if not uses:  # done, unless a Stop hook says to go on (its reason is the next prompt)
+            reason = await hook_events.stop(tool_settings, session_id, stop_active)
+            if reason is None or stats.num_turns >= max_turns:
+                return
+            stop_active = True
+            conversation.append({"role": "user", "content": reason})
+            yield UserMessage(reason)
+            continue
+        if any(tools.declarative(u.name) for u in uses):
+            return  # a declarative tool the caller handles
         results: list[ToolResultBlock | None] = [None] * len(uses)
         try:
             stop = await interrupter.call(
@@ -191,11 +220,59 @@ async def run(
             )
         except Interrupted:
             # Every call gets a result, so the conversation stays valid for the next query.
+            for side in _drain(tools):
+                yield side
             yield _tool_round(conversation, uses, results)
             raise
+        for side in _drain(tools):  # a subagent's messages, before its Task result
+            yield side
         yield _tool_round(conversation, uses, results)
         if stop:  # can_use_tool denied with interrupt=True
             raise Interrupted
+
+
+async def _prompt_submitted(
+    tool_settings: ToolSettings,
+    session_id: str,
+    conversation: list[dict[str, Any]],
+    start: int,
+    stats: RunStats,
+) -> bool:
+    """Fire UserPromptSubmit for the prompt at ``start``: add the hooks' context to it, or
+    take it out of the conversation when a hook blocked it (False; the reason becomes the
+    result text, subtype ``error_during_execution``)."""
+    if start >= len(conversation) or conversation[start].get("role") != "user":
+        return True
+    prompt = conversation[start]
+    content = prompt.get("content")
+    text = (
+        content
+        if isinstance(content, str)
+        else " ".join(str(p.get("text", "")) for p in content or () if isinstance(p, dict))
+    )
+    verdict = await hook_events.user_prompt_submit(tool_settings, session_id, text)
+    if verdict.blocked is not None:
+        del conversation[start:]
+        stats.final_text, stats.outcome = verdict.blocked, "error_during_execution"
+        return False
+    if verdict.context:
+        content = prompt.get("content")
+        if isinstance(content, list):
+            content = [*content, {"type": "text", "text": verdict.context}]
+        else:
+            content = f"{content or ''}\n\n{verdict.context}"
+        conversation[start] = {**prompt, "content": content}
+    return True
+
+
+def _over_budget(settings: QuerySettings, stats: RunStats) -> bool:
+    """``max_budget_usd`` is reached (checked before every turn but the first). With no
+    price known for the model the budget cannot be checked: the run stops after one turn
+    (set ``pricing``), rather than spending without a bound."""
+    if settings.max_budget_usd is None or not stats.num_turns:
+        return False
+    spent = stats.cost_usd(settings)
+    return spent is None or spent >= settings.max_budget_usd
 
 
 def _settle(
@@ -256,9 +333,8 @@ async def _open_bounded(
         )
         messages = system + chosen.messages
         sent = _Sent(chosen, history.estimate(messages, tools=specs), window)
-        body = transport.body(messages, settings, **extra)
         try:
-            return await interrupter.call(transport.open_chat, body, settings), sent
+            return await _open(transport, messages, extra, settings, interrupter), sent
         except ContextWindowError as exc:
             if exc.window is None:
                 raise
@@ -278,6 +354,36 @@ async def _open_bounded(
             if only_prompt or not alone.fits:
                 raise prompt_too_long(model, prompt, exc.window, settings.max_tokens, exc) from None
             retried = True
+
+
+async def _open(
+    transport: AzureHTTPTransport,
+    messages: list[dict[str, Any]],
+    extra: dict[str, Any],
+    settings: QuerySettings,
+    interrupter: Interrupter,
+) -> Any:
+    """Open one request; when the deployment fails after its own retries (missing, still
+    rate limited, a 5xx) and ``fallback_model`` names another deployment, ask that one
+    (the Claude option's meaning here). A context-window 400 is never a reason."""
+    body = transport.body(messages, settings, **extra)
+    try:
+        return await interrupter.call(transport.open_chat, body, settings)
+    except ContextWindowError:
+        raise
+    except APIStatusError as exc:
+        fallback = settings.fallback_model
+        unavailable = isinstance(exc, (ModelNotFoundError, RateLimitError))
+        if (
+            not fallback
+            or fallback == settings.model
+            or not (unavailable or exc.status_code >= 500)
+        ):
+            raise
+    other = settings.replace(model=fallback)
+    return await interrupter.call(
+        transport.open_chat, transport.body(messages, other, **extra), other
+    )
 
 
 def _bounded_note(sent: _Sent, settings: QuerySettings) -> SystemMessage:
@@ -303,6 +409,11 @@ def _calibrate(
     if isinstance(reported, int) and reported > 0:
         scale = history.calibrated_scale(reported, sent.estimate)
         transport.capabilities.token_scale[model] = scale
+
+
+def _drain(tools: ToolSet) -> list[Message]:
+    out, tools.messages[:] = list(tools.messages), []
+    return out
 
 
 def _tool_round(

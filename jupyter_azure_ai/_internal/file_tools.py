@@ -1,16 +1,17 @@
 """Built-in file tools (Read, Write, Edit, Glob, Grep), confined to the working directory.
 
 Every path is resolved with symlinks followed (``os.path.realpath``) and must land
-inside the real ``cwd``: an absolute path elsewhere, ``..`` traversal and a symlink
-pointing out are refused with a tool error the model can read. Glob and Grep skip
-entries that resolve outside. The names and parameters are the Claude Code tools'.
-There is no shell tool.
+inside the real ``cwd`` (or one of the ``add_dirs`` the options name): an absolute path
+elsewhere, ``..`` traversal and a symlink pointing out are refused with a tool error the
+model can read. Glob and Grep skip entries that resolve outside. The names and parameters
+are the Claude Code tools'. The ``Bash`` tool (bash_tool.py) is not confined like this.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import ConfigurationError
@@ -23,10 +24,16 @@ MAX_RESULTS = 200
 class Confined:
     """Path rules for one working directory."""
 
-    def __init__(self, cwd: str | Path) -> None:
+    def __init__(self, cwd: str | Path, extra: Iterable[str | Path] = ()) -> None:
         self.root = Path(os.path.realpath(cwd))
         if not self.root.is_dir():
             raise ConfigurationError(f"cwd {str(cwd)!r} is not a directory")
+        self.roots = [self.root]
+        for folder in extra:  # add_dirs: further folders the tools may use
+            real = Path(os.path.realpath(self.root / Path(folder)))
+            if not real.is_dir():
+                raise ConfigurationError(f"add_dirs: {str(folder)!r} is not a directory")
+            self.roots.append(real)
 
     def resolve(self, raw: str) -> Path:
         """``raw`` (relative to cwd, or absolute) as a real path inside cwd, else ToolError."""
@@ -34,7 +41,7 @@ class Confined:
             raise ToolError(f"{raw!r} is not a valid path")
         given = Path(raw)
         real = Path(os.path.realpath(given if given.is_absolute() else self.root / given))
-        if real == self.root or self.root in real.parents:
+        if self.inside(real):
             return real
         if not given.is_absolute() and ".." not in given.parts:
             why = f"it resolves (through a symlink) to {real}"
@@ -47,10 +54,12 @@ class Confined:
 
     def inside(self, path: Path) -> bool:
         real = Path(os.path.realpath(path))
-        return real == self.root or self.root in real.parents
+        return any(real == root or root in real.parents for root in self.roots)
 
     def show(self, path: Path) -> str:
-        return str(path.relative_to(self.root)) if path != self.root else "."
+        if path == self.root:
+            return "."
+        return str(path.relative_to(self.root)) if self.root in path.parents else str(path)
 
     def files(self, base: Path, pattern: str) -> list[Path]:
         """Files under ``base`` matching a glob ``pattern``, none resolving outside cwd."""
@@ -74,9 +83,12 @@ def _read_text(path: Path) -> str:
         raise ToolError(f"{path.name} is not UTF-8 text") from None
 
 
-def file_tools(cwd: str | Path, names: list[str]) -> list[SdkTool]:
-    """The built-ins named in ``names`` (others are ignored), working in ``cwd``."""
-    box = Confined(cwd)
+def file_tools(
+    cwd: str | Path, names: list[str], add_dirs: Iterable[str | Path] = ()
+) -> list[SdkTool]:
+    """The built-ins named in ``names`` (others are ignored), working in ``cwd`` (and the
+    ``add_dirs`` folders, given absolute or relative to ``cwd``)."""
+    box = Confined(cwd, add_dirs)
 
     @tool(name="Read")
     def read(file_path: str, offset: int = 1, limit: int = 2000) -> str:

@@ -12,15 +12,18 @@ interrupt. In-process servers (``create_sdk_mcp_server``) need none of this.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import shutil
 import tempfile
+from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
 import anyio
 
-from ..errors import MCPServerError
+from ..errors import MCPCommandNotFoundError, MCPServerError
 from ..tools import SdkMcpServer, SdkTool
 
 STARTUP_TIMEOUT = 30.0
@@ -52,9 +55,15 @@ def _reason(exc: BaseException) -> str:
 class McpHub:
     """The stdio servers of one client: ``start()``, ``tools``, ``stop()``."""
 
-    def __init__(self, servers: dict[str, dict[str, Any]], cwd: str | Path | None) -> None:
+    def __init__(
+        self,
+        servers: dict[str, dict[str, Any]],
+        cwd: str | Path | None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.servers = servers
         self.cwd = cwd
+        self.env = dict(env or {})  # the ``env`` option: under each server's own ``env``
         self.tools: list[SdkTool] = []
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
@@ -109,15 +118,22 @@ class McpHub:
         # says why a server that failed to start did so.
         self._starting = name
         errlog = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))  # noqa: SIM115
+        cwd = config.get("cwd") or self.cwd
+        missing = _missing_command(config["command"], cwd)
+        if missing is not None:
+            return MCPCommandNotFoundError(
+                f"MCP server {name!r} failed to start: {missing}", server=name
+            )
         try:
             from mcp import Client, StdioServerParameters
             from mcp.client.stdio import stdio_client
 
+            env = {**self.env, **(config.get("env") or {})}
             params = StdioServerParameters(
                 command=config["command"],
                 args=[str(a) for a in config.get("args") or []],
-                env=config.get("env"),
-                cwd=config.get("cwd") or self.cwd,
+                env=env or None,
+                cwd=cwd,
             )
             transport = stdio_client(params, errlog=errlog)
             client = await stack.enter_async_context(Client(transport))
@@ -133,7 +149,23 @@ class McpHub:
         errlog.seek(0)
         tail = [line.strip() for line in errlog.read().splitlines() if line.strip()][-1:]
         said = f" (its stderr: {tail[0][:200]})" if tail else ""
-        return MCPServerError(f"MCP server {name!r} failed to start: {reason}{said}", server=name)
+        return MCPServerError(
+            f"MCP server {name!r} failed to start: {reason}{said}",
+            server=name,
+            stderr=tail[0][:200] if tail else None,
+        )
+
+
+def _missing_command(command: str, cwd: str | Path | None) -> str | None:
+    """Why ``command`` cannot be started (not a file, not on ``PATH``), else None."""
+    if os.sep in command or (os.altsep and os.altsep in command):
+        path = Path(command)
+        if not path.is_absolute() and cwd is not None:
+            path = Path(cwd) / path
+        return None if path.exists() else f"command {command!r}: no such file"
+    if shutil.which(command) is None:
+        return f"command {command!r} not found on PATH"
+    return None
 
 
 def _remote_tool(server: str, listed: Any, client: Any) -> SdkTool:

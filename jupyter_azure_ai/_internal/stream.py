@@ -57,6 +57,7 @@ def _chunk(data: bytes) -> _Chunk | None:
     Raises ``StreamDecodeError`` for invalid JSON, and for an object whose known fields
     have the wrong type (``"content": 5``), which would otherwise fail later, elsewhere.
     """
+    failure: Exception | None = None
     try:
         return _decode_chunk(data)
     except msgspec.ValidationError as exc:
@@ -68,11 +69,20 @@ def _chunk(data: bytes) -> _Chunk | None:
             if type(value) is not dict:
                 return None
             raise StreamDecodeError(
-                f"Unexpected chunk in the answer stream ({exc}): {data[:80]!r}"
+                f"Unexpected chunk in the answer stream ({exc}): {data[:80]!r}",
+                line=_line(data),
+                original_error=exc,
             ) from None
-    except msgspec.DecodeError:
-        pass
-    raise StreamDecodeError(f"Invalid JSON in the answer stream: {data[:80]!r}")
+    except msgspec.DecodeError as exc:
+        failure = exc
+    message = f"Invalid JSON in the answer stream: {data[:80]!r}"
+    raise StreamDecodeError(message, line=_line(data), original_error=failure)
+
+
+def _line(data: bytes | str) -> str:
+    """The start of a payload that is not a chunk, as text (``CLIJSONDecodeError.line``)."""
+    head = data[:100]
+    return head.decode("utf-8", "replace") if isinstance(head, bytes) else head
 
 
 _STOP_REASONS = {
@@ -244,7 +254,9 @@ class TurnAccumulator:
             except ValueError as exc:
                 raise StreamDecodeError(
                     f"The model sent invalid JSON arguments for tool '{call.name}'"
-                    f" ({call.id}): {exc}"
+                    f" ({call.id}): {exc}",
+                    line=raw[:100],
+                    original_error=exc,
                 ) from None
             if not isinstance(args, dict):
                 raise StreamDecodeError(

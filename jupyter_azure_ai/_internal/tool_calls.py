@@ -8,6 +8,7 @@ hooks. Every failure becomes a one-line ``ToolResultBlock(is_error=True)``.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,16 +20,23 @@ from ..tools import SdkTool, ToolError, result_content
 from ..types import ToolResultBlock, ToolUseBlock
 from . import permissions
 
+current_tool_use_id: ContextVar[str] = ContextVar("current_tool_use_id", default="")
+"""The id of the call a tool handler is running for (the ``Task`` tool marks its
+subagent's messages with it)."""
+
 
 @dataclass
 class ToolSet:
     """What one query offers: ``specs`` for the request, ``runnable`` for the SDK to call.
 
     Names in ``specs`` but not in ``runnable`` are declarative (plain OpenAI dicts).
+    ``messages``: what tools produced for the caller during a round (a subagent's
+    messages), yielded before the round's results.
     """
 
     specs: list[dict[str, Any]] = field(default_factory=list)
     runnable: dict[str, SdkTool] = field(default_factory=dict)
+    messages: list[Any] = field(default_factory=list)
 
     def add(self, tool: SdkTool | dict[str, Any]) -> None:
         spec = tool.to_openai() if isinstance(tool, SdkTool) else tool
@@ -76,17 +84,20 @@ async def run_tool_calls(
         else:
             ready.append((i, tool, decision.input))
 
+    stops: list[str] = []  # PostToolUse hooks that said continue_=False: end after this round
+
     async def one(i: int, tool: SdkTool, tool_input: dict[str, Any]) -> None:
+        current_tool_use_id.set(uses[i].id)  # this task's own context
         content, is_error = await _call(tool, tool_input)
         content, is_error = await permissions.after(
-            options, uses[i], tool_input, content, is_error, session_id
+            options, uses[i], tool_input, content, is_error, session_id, stops
         )
         results[i] = ToolResultBlock(uses[i].id, content, is_error=is_error)
 
     async with anyio.create_task_group() as tg:
         for i, tool, tool_input in ready:
             tg.start_soon(one, i, tool, tool_input)
-    return interrupt
+    return interrupt or bool(stops)
 
 
 async def _call(tool: SdkTool, tool_input: dict[str, Any]) -> tuple[str, bool]:

@@ -194,6 +194,10 @@ async def _chat(state: EmulatorState, request: Request) -> Response:
         vision.check(messages, deployment)
     except vision.ImageRejected as rejected:
         return _json(rejected.body, 400)
+    bad_system = scenarios.system_content_error(messages)
+    if bad_system is not None:  # as Azure refuses it: a system message carries text only
+        text, param, code = bad_system
+        return _invalid_request(text, param, code)
     if deployment == "o3-mini" and body.get("max_tokens") is not None:
         return _invalid_request(
             "Unsupported parameter: 'max_tokens' is not supported with this model. Use "

@@ -11,8 +11,16 @@ anything else → a Markdown answer quoting the prompt
 N = number of user messages.
 When ``tools`` are offered and the prompt names one (or asks for weather and a tool
 name contains "weather"), the model calls it, once per place named in the prompt
-("weather in Paris and London" → two parallel calls). After ``role: tool`` results it
-answers "Based on <tool>: <result>".
+("weather in Paris and London" → two parallel calls). An MCP tool ``mcp__<server>__<tool>``
+is also called by its short name ("use the add tool"), and the ``Task`` tool when the prompt
+names one of its agents ("ask the reviewer agent ..."). Arguments: an enum takes the value the
+prompt names, numbers the prompt's numbers in order ("add 15 and 27" → 15, 27), a ``prompt``
+parameter the prompt (the text after its first ":" when it has one). After ``role: tool``
+results it answers "Based on <tool>: <result>".
+
+A JSON object right after a tool's name is that call's arguments, exactly (``run Bash
+{"command": "ls"}``). A system message whose content is not a string or text parts is
+refused with Azure's 400 (``system_content_error``).
 
 Faults are chosen by deployment name ``fault-<name>`` (or ``"model"`` on the v1
 path) or by the request header ``x-emulator-fault: <name>``. ``<name>*<n>`` faults
@@ -496,16 +504,87 @@ def _plan_tool_calls(prompt: str, tools: list[dict[str, Any]]) -> list[ToolCall]
         if not isinstance(function, dict) or not function.get("name"):
             continue
         name = str(function["name"])
-        named = name.lower() in lowered
-        weather = "weather" in lowered and "weather" in name.lower()
-        if not (named or weather):
-            continue
         schema = function.get("parameters") or {}
+        # "task" is a common word: the Task tool is called only for an agent named by name
+        named = name != "Task" and (name.lower() in lowered or _short_name_asked(name, lowered))
+        weather = "weather" in lowered and "weather" in name.lower()
+        agent = name == "Task" and _enum_named(schema, lowered) is not None
+        if not (named or weather or agent):
+            continue
+        if agent:  # handing the work to a subagent: that is the only call
+            calls = []
         words = [p for p in places if p.lower() != name.lower()]
-        for arguments in _arguments_for(schema, words):
-            digest = hashlib.sha256(f"{prompt}\0{len(calls)}".encode()).hexdigest()
+        for arguments in _explicit_arguments(prompt, name) or _arguments_for(schema, words, prompt):
+            digest = hashlib.sha256(f"{prompt}\0{name}\0{len(calls)}".encode()).hexdigest()
             calls.append(ToolCall(f"call_{digest[:24]}", name, arguments))
+        if agent:
+            break
     return calls
+
+
+def _short_name_asked(name: str, lowered: str) -> bool:
+    """An MCP tool ``mcp__<server>__<tool>`` asked for by its own name: "use the add
+    tool", "call add", "add tool" (a whole word next to "use", "call" or "tool")."""
+    if not name.startswith("mcp__"):
+        return False
+    short = re.escape(name.rsplit("__", 1)[-1].lower())
+    asked = rf"\b(use|call|run|with)( the)? {short}\b|\b{short} tool\b"
+    return re.search(asked, lowered) is not None
+
+
+def _enum_named(schema: dict[str, Any], lowered: str) -> tuple[str, Any] | None:
+    """The first (parameter, value) of a required enum parameter whose value the prompt
+    names as a word ("ask the reviewer agent" → ``("subagent_type", "reviewer")``)."""
+    properties = schema.get("properties") or {}
+    for param in schema.get("required") or []:
+        for value in (properties.get(param) or {}).get("enum") or []:
+            text = re.escape(str(value).lower())
+            if re.search(rf"(?<![\w-]){text}(?![\w-])", lowered):
+                return param, value
+    return None
+
+
+def _explicit_arguments(prompt: str, name: str) -> list[str]:
+    """A JSON object written right after the tool's name is its arguments, exactly:
+    ``run Bash {"command": "ls"}``, ``call Read with {"file_path": "a.txt"}``."""
+    decoder = json.JSONDecoder()
+    for found in re.finditer(rf"\b{re.escape(name)}\b[^{{\n]{{0,20}}(?={{)", prompt):
+        try:
+            value, _ = decoder.raw_decode(prompt, found.end())
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            return [json.dumps(value, ensure_ascii=False, separators=(",", ":"))]
+    return []
+
+
+def system_content_error(messages: list[Any]) -> tuple[str, str, str] | None:
+    """Azure's 400 for a system message whose content is not a string or text parts:
+    (message, param, code), else None."""
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") not in ("system", "developer"):
+            continue
+        content = message.get("content")
+        if isinstance(content, str):
+            continue
+        if not isinstance(content, list):
+            kind = {dict: "an object", int: "an integer", float: "a number", bool: "a boolean"}
+            got = "null" if content is None else kind.get(type(content), "an object")
+            return (
+                f"Invalid type for 'messages[{i}].content': expected one of a string or array"
+                f" of objects, but got {got} instead.",
+                f"messages[{i}].content",
+                "invalid_type",
+            )
+        for j, part in enumerate(content):
+            kind_of = part.get("type") if isinstance(part, dict) else None
+            if kind_of != "text" or not isinstance(part.get("text"), str):
+                return (
+                    f"Invalid value: {str(kind_of)!r}. Supported values are: 'text'.",
+                    f"messages[{i}].content[{j}].type",
+                    "invalid_value",
+                )
+    return None
 
 
 def _capitalised_words(prompt: str) -> list[str]:
@@ -513,9 +592,15 @@ def _capitalised_words(prompt: str) -> list[str]:
     return [w for w in words if w[0].isupper() and w.lower() not in _STOPWORDS]
 
 
-def _arguments_for(schema: dict[str, Any], words: list[str]) -> list[str]:
-    """One JSON argument string per call: several calls when several places are named."""
+def _arguments_for(schema: dict[str, Any], words: list[str], prompt: str = "") -> list[str]:
+    """One JSON argument string per call: several calls when several places are named.
+
+    An enum takes the value the prompt names (else its first); numbers take the
+    prompt's numbers in order (else 1); a ``prompt`` parameter gets the whole prompt and
+    a ``description`` its first words (the ``Task`` tool's arguments)."""
     properties = schema.get("properties") or {}
+    numbers = [float(n) if "." in n else int(n) for n in re.findall(r"-?\d+(?:\.\d+)?", prompt)]
+    chosen = _enum_named(schema, prompt.lower())
     required = [r for r in schema.get("required") or [] if r in properties]
     string_params = [
         r
@@ -526,16 +611,23 @@ def _arguments_for(schema: dict[str, Any], words: list[str]) -> list[str]:
     out: list[str] = []
     for run in range(runs):
         args: dict[str, Any] = {}
+        number = iter(numbers)
         for position, param in enumerate(required):
             spec = properties[param]
             kind = spec.get("type")
             if spec.get("enum"):
-                args[param] = spec["enum"][0]
+                named = chosen is not None and chosen[0] == param
+                args[param] = chosen[1] if named and chosen else spec["enum"][0]
+            elif kind == "string" and param == "prompt" and prompt:
+                args[param] = prompt.split(":", 1)[-1].strip() or prompt
+            elif kind == "string" and param == "description" and prompt:
+                args[param] = " ".join(prompt.split()[:5])
             elif kind == "string":
                 index = run + string_params.index(param)
                 args[param] = words[index % len(words)] if words else "Seattle"
             elif kind in ("integer", "number"):
-                args[param] = 1
+                value = next(number, 1)
+                args[param] = int(value) if kind == "integer" else value
             elif kind == "boolean":
                 args[param] = True
             elif kind == "array":

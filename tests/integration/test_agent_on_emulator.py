@@ -16,6 +16,7 @@ from jupyter_azure_ai import (
     AssistantMessage,
     AzureAgentClient,
     AzureOpenAIOptions,
+    CLINotFoundError,
     MCPServerError,
     ResultMessage,
     ToolResultBlock,
@@ -136,9 +137,12 @@ async def test_mcp_server_that_fails_to_start_is_named(emulator: Emulator) -> No
             pass
     assert e.value.server == "broken"
     missing = {"nope": {"command": "/no/such/mcp-server"}}
-    with pytest.raises(MCPServerError, match="MCP server 'nope' failed to start: FileNotFound"):
+    with pytest.raises(
+        MCPServerError, match="MCP server 'nope' failed to start: command '/no/such/mcp-server'"
+    ) as missed:
         async with AzureAgentClient(opts(emulator, mcp_servers=missing)):
             pass
+    assert isinstance(missed.value, CLINotFoundError)  # the Claude name for "not installed"
     assert emulator.stats.chat_requests == 0
 
 

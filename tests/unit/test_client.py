@@ -12,6 +12,7 @@ from jupyter_azure_ai import (
     AssistantMessage,
     AzureAgentClient,
     AzureOpenAIError,
+    CLIConnectionError,
     ResultMessage,
     StreamEvent,
     SystemMessage,
@@ -218,16 +219,108 @@ async def test_streaming_input_answers_each_message() -> None:
 
     rec = Recorder(answer("A"), answer("B"))
     http = httpx.AsyncClient(transport=httpx.MockTransport(rec))
+    messages: list[Any] = []
     async with AzureAgentClient(options(), http_client=http) as client:
         await client.query(prompts())
-        messages = [m async for m in client.receive_messages()]
+        async for m in client.receive_messages():  # as ClaudeSDKClient: it never ends alone
+            messages.append(m)
+            if len([r for r in messages if isinstance(r, ResultMessage)]) == 2:
+                break
     results = [m for m in messages if isinstance(m, ResultMessage)]
     assert [r.result for r in results] == ["A ", "B "]
     assert len([m for m in messages if isinstance(m, SystemMessage)]) == 1
     await http.aclose()
 
 
-async def test_receive_without_query_is_a_clear_error() -> None:
-    async with Recorder(answer()).client() as client:
-        with pytest.raises(AzureOpenAIError, match="call query"):
-            _ = [m async for m in client.receive_response()]
+async def test_receive_messages_spans_queries_until_disconnect() -> None:
+    rec = Recorder(answer("A"), answer("B"))
+    results: list[str | None] = []
+    answered = [anyio.Event(), anyio.Event()]
+    async with rec.client() as client:
+
+        async def listen() -> None:
+            async for m in client.receive_messages():
+                if isinstance(m, ResultMessage):
+                    results.append(m.result)
+                    answered[len(results) - 1].set()
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(listen)
+            with anyio.fail_after(5):
+                await client.query("one")
+                await answered[0].wait()
+                await client.query("two")
+                await answered[1].wait()
+            await client.disconnect()  # ends the listener's loop
+    assert results == ["A ", "B "]
+
+
+async def test_receive_response_started_first_waits_for_the_query() -> None:
+    rec = Recorder(answer("A"))
+    got: list[Any] = []
+    async with rec.client() as client:
+
+        async def receive() -> None:
+            got.extend([m async for m in client.receive_response()])
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(receive)
+            await anyio.sleep(0.05)
+            assert got == []  # waiting, not failing
+            await client.query("late")
+    assert isinstance(got[-1], ResultMessage) and got[-1].result == "A "
+
+
+async def test_queries_before_receiving_are_answered_in_order() -> None:
+    rec = Recorder(answer("A"), answer("B"), answer("C"))
+    async with rec.client() as client:
+        for prompt in ("one", "two", "three"):
+            await client.query(prompt)
+        answers = []
+        for _ in range(3):
+            answers.append([m async for m in client.receive_response()][-1].result)
+    assert answers == ["A ", "B ", "C "]
+    assert [b["messages"][-1]["content"] for b in rec.bodies()] == ["one", "two", "three"]
+
+
+async def test_server_info_names_what_is_offered_and_no_secret() -> None:
+    @tool
+    def ping() -> str:
+        """Answer pong."""
+        return "pong"
+
+    async with Recorder().client(options(tools=[ping])) as client:
+        info = await client.get_server_info()
+    assert info["model"] == "gpt-4" and info["tools"] == ["ping"]
+    assert info["api_version"] and info["mcp_servers"] == []
+    assert SECRET not in repr(info) and KEY not in repr(info)
+
+
+async def test_receive_without_connect_or_query_is_a_clear_error() -> None:
+    client = AzureAgentClient(options())
+    with pytest.raises(CLIConnectionError, match="Not connected"):
+        _ = [m async for m in client.receive_response()]
+
+
+async def test_messages_carry_the_claude_fields() -> None:
+    async with Recorder(answer("A")).client() as client:
+        await client.query("hi")
+        messages = [m async for m in client.receive_response()]
+    assistant = next(m for m in messages if isinstance(m, AssistantMessage))
+    assert (assistant.usage, assistant.error, assistant.uuid) == (None, None, None)
+    result = messages[-1]
+    assert isinstance(result, ResultMessage) and result.terminal_reason == "completed"
+    assert result.permission_denials is None and result.model_usage is None
+
+
+async def test_breaking_out_of_receive_messages_mid_answer_leaves_the_client_usable() -> None:
+    rec = Recorder(answer("A"), answer("B"))
+    async with rec.client() as client:
+        await client.query("one")
+        async for m in client.receive_messages():
+            if isinstance(m, AssistantMessage):
+                break  # before its ResultMessage
+        await client.query("two")
+        with anyio.fail_after(5):
+            messages = [m async for m in client.receive_response()]
+    assert isinstance(messages[-1], ResultMessage) and messages[-1].result == "B "

@@ -86,7 +86,9 @@ def test_headers_are_kept_hashable() -> None:
         ("temperature", 3.0, "temperature must be between 0.0 and 2.0"),
         ("max_retries", -1, "max_retries must be >= 0"),
         ("endpoint", "ftp://x", "endpoint must be an https URL"),
-        ("allowed_tools", ["Bash"], "'Bash' is not available here"),
+        ("permission_mode", "yolo", "permission_mode must be one of default, acceptEdits"),
+        ("max_budget_usd", 0, "max_budget_usd must be > 0"),
+        ("hooks", {"PreToolUsed": []}, "unknown event 'PreToolUsed'"),
         ("apim_subscription_key", "", "apim_subscription_key is empty"),
     ],
 )
@@ -103,8 +105,8 @@ def test_assignment_cannot_bypass_validation(field: str, value: Any, message: st
 def test_parts_validate_themselves() -> None:
     with pytest.raises(ConfigurationError, match=r"QuerySettings\.max_tokens must be > 0"):
         QuerySettings(max_tokens=0)
-    with pytest.raises(ConfigurationError, match=r"ToolSettings\.allowed_tools: 'Bash'"):
-        ToolSettings(allowed_tools=("Bash",))
+    with pytest.raises(ConfigurationError, match=r"ToolSettings\.permission_mode must be"):
+        ToolSettings(permission_mode="never")
     with pytest.raises(ConfigurationError, match="max_turns must be >= 1"):
         QuerySettings().replace(max_turns=0)
     assert issubclass(ConfigurationError, ValueError)

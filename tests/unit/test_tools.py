@@ -463,14 +463,19 @@ async def test_cost_is_none_without_a_price_for_the_deployment() -> None:
 
 
 def test_tool_options_are_validated_and_masked() -> None:
-    with pytest.raises(ValueError, match=r"'Bash' is not available here.*no shell tool"):
-        options(allowed_tools=["Read", "Bash"])
+    # allowed_tools approves: a name not offered here (WebFetch, a rule) is no error
+    assert options(allowed_tools=["Read", "WebFetch", "Bash(git status:*)"]).allowed_tools
+    with pytest.raises(ValueError, match=r"env must be a dict of str to str"):
+        options(env={"N": 1})
     with pytest.raises(ValueError, match=r"mcp_servers\['x'\] needs a 'command'"):
         options(mcp_servers={"x": {"args": []}})
     with pytest.raises(ValueError, match=r"pricing\['gpt-4'\] must be USD per 1M tokens"):
         options(pricing={"gpt-4": {"input": 1}})
     opts = options(mcp_servers={"db": {"command": "srv", "env": {"DB_TOKEN": "hunter2-token"}}})
     assert "hunter2-token" not in repr(opts) and "'DB_TOKEN': '***'" in repr(opts)
+    opts = options(env={"API_TOKEN": "hunter3-token"})
+    assert "hunter3-token" not in repr(opts) and "env={'API_TOKEN': '***'}" in repr(opts)
+    assert "cli_path" not in repr(opts)  # a no-effect Claude option at its default is not shown
 
 
 # --- built-in file tools, confined to cwd --------------------------------------

@@ -93,3 +93,28 @@ def test_exchanges_fold_a_history() -> None:
     )
     assert (second.prompt, second.text, second.tools) == ("And tomorrow?", "Rain.", [])
     assert second.result is not None and second.result.subtype == "success"
+
+
+def test_subagent_text_is_not_the_answer_but_its_tool_calls_show() -> None:
+    task = ToolUseBlock("call_task", "Task", {"subagent_type": "calc", "prompt": "add"})
+    add = ToolUseBlock("call_add", "mcp__calc__add", {"a": 1, "b": 2})
+    sub_delta = delta("thinking aloud")
+    sub_delta.parent_tool_use_id = "call_task"
+    messages: list[Message] = [
+        UserMessage("Ask calc"),
+        AssistantMessage([task], "gpt-4o"),
+        sub_delta,
+        AssistantMessage([add], "gpt-4o-mini", parent_tool_use_id="call_task"),
+        UserMessage([ToolResultBlock("call_add", "3")], parent_tool_use_id="call_task"),
+        AssistantMessage([TextBlock("sub says 3")], "gpt-4o-mini", parent_tool_use_id="call_task"),
+        UserMessage("go on", parent_tool_use_id="call_task"),  # a SubagentStop hook's reason
+        UserMessage([ToolResultBlock("call_task", "sub says 3")]),
+        AssistantMessage([TextBlock("It is 3.")], "gpt-4o"),
+        result(),
+    ]
+    events = list(view_events(messages))
+    assert [e.text for e in events if isinstance(e, Text)] == ["It is 3."]
+    assert [e.text for e in events if isinstance(e, Prompt)] == ["Ask calc"]
+    assert [e.name for e in events if isinstance(e, ToolCall)] == ["mcp__calc__add", "Task"]
+    (exchange,) = exchanges(messages)
+    assert exchange.model == "gpt-4o" and exchange.text == "It is 3."
