@@ -47,6 +47,7 @@ from .sessions import (
     directory_key,
     load_session,
     most_recent_session,
+    session_saved,
 )
 from .types import (
     AssistantMessage,
@@ -121,10 +122,18 @@ class AzureAgentClient:
         self._saved_upto = 0  # conversation messages already in the session file
         self._fork_of: SavedSession | None = None
         start = options.session_settings
+        if start.session_id is not None:  # the Claude option: this id for a new conversation
+            if self._persist and session_saved(start.session_id):
+                raise ConfigurationError(
+                    f"session_id {start.session_id!r} is already saved: resume= carries it on"
+                )
+            self.session_id = start.session_id
         if start.resume is not None or start.continue_conversation:
             found = start.resume or most_recent_session(self._cwd)
             if found is not None:  # continue_conversation with none saved: a new one
                 self._resume_saved(load_session(found), fork=start.fork_session)
+                if start.fork_session and start.session_id is not None:
+                    self.session_id = start.session_id  # the fork's id
         self._disabled: set[str] = set()  # toggle_mcp_server(name, False)
         self._team: Any = None  # the running query's subagents (stop_task)
 

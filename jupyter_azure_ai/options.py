@@ -159,6 +159,12 @@ class AzureOpenAIOptions:
             session id; the saved original stays as it was.
         persist_session: save the conversation (default True) under the data dir
             (``JUPYTER_AZURE_AI_DATA_DIR``, else the platform's user data folder).
+        session_id: the id (a UUID) of the new conversation instead of a random one; with
+            ``resume`` / ``continue_conversation`` only together with ``fork_session`` (the
+            fork's id), as in the Claude SDK.
+        resume_session_at, resume_drops_turn, session_store, session_store_flush,
+            load_timeout_ms: the Claude SDK's, accepted with no effect (messages carry no
+            UUIDs to resume at; sessions are files in the data dir, not a store).
     """
 
     tenant_id: str = field(default="", metadata=_meta("AZURE_TENANT_ID", required=True))
@@ -200,6 +206,12 @@ class AzureOpenAIOptions:
     continue_conversation: bool = False
     fork_session: bool = False
     persist_session: bool = True
+    session_id: str | None = None
+    resume_session_at: str | None = None  # no effect (see the docstring)
+    resume_drops_turn: str | None = None  # no effect
+    session_store: Any = None  # no effect
+    session_store_flush: str = "batched"  # no effect
+    load_timeout_ms: int = 60_000  # no effect
     batch_model: str | None = None
     permission_mode: str | None = None
     disallowed_tools: list[str] = field(default_factory=list)
@@ -685,6 +697,12 @@ class SessionSettings:
     continue_conversation: bool = False
     fork_session: bool = False
     persist_session: bool = True
+    session_id: str | None = None
+    resume_session_at: str | None = None  # no effect
+    resume_drops_turn: str | None = None  # no effect
+    session_store: Any = field(default=None, hash=False, compare=False)  # no effect
+    session_store_flush: str = "batched"  # no effect
+    load_timeout_ms: int = 60_000  # no effect
 
     def __post_init__(self) -> None:
         self.check(vars(self), type(self).__name__)
@@ -703,6 +721,19 @@ class SessionSettings:
                 raise ConfigurationError(
                     f"{owner}: resume and continue_conversation exclude each other"
                     " (resume names a session; continue_conversation picks the latest)"
+                )
+        if v["session_id"] is not None:
+            from .sessions import check_session_id
+
+            try:
+                check_session_id(v["session_id"])
+            except ConfigurationError as exc:
+                raise ConfigurationError(f"{owner}.session_id: {exc}") from None
+            starts_from = v["resume"] is not None or v["continue_conversation"]
+            if starts_from and not v["fork_session"]:
+                raise ConfigurationError(
+                    f"{owner}.session_id names a new conversation: with resume or"
+                    " continue_conversation it needs fork_session=True (the fork's id)"
                 )
         if v["fork_session"] and v["resume"] is None and not v["continue_conversation"]:
             raise ConfigurationError(

@@ -103,6 +103,11 @@ def _path(session_id: str) -> Path:
     return sessions_dir() / f"{check_session_id(session_id)}{SUFFIX}"
 
 
+def session_saved(session_id: str) -> bool:
+    """Is there a saved session with this id (``session_id=`` must name a new one)?"""
+    return _path(session_id).is_file()
+
+
 def _existing(session_id: str) -> Path:
     path = _path(session_id)
     if not path.is_file():
@@ -646,5 +651,6 @@ __all__ = [
     "list_sessions",
     "load_session",
     "most_recent_session",
+    "session_saved",
     "sessions_dir",
 ]

@@ -784,7 +784,7 @@ async def test_bash_environment_drops_a_proxy_password_and_header_values(
 SESSION_FIELDS = ["continue_conversation", "resume", "session_id", "fork_session",
                   "resume_session_at", "resume_drops_turn", "session_store",
                   "session_store_flush", "load_timeout_ms"]  # fmt: skip
-"""Built on the sessions branch (api.md §6), listed in the table as such."""
+"""Saved sessions (api.md §6; tests/unit/test_sessions.py): each has a row too."""
 
 
 def test_every_claude_option_has_a_row_in_docs_claude_options() -> None:

@@ -248,6 +248,36 @@ async def test_fork_leaves_the_original_untouched() -> None:
     assert len(list_sessions()) == 3
 
 
+async def test_session_id_names_a_new_conversation_or_a_fork_as_in_the_claude_sdk() -> None:
+    chosen = "0b6a4d52-6a57-4c38-9f3e-2b9c1d7e8a10"
+    rec = Recorder(answer("First"))
+    async with rec.client(options(session_id=chosen)) as client:
+        assert client.session_id == chosen
+        await ask(client, "Hello")
+    assert session_file(chosen).is_file() and _prompts(chosen) == ["Hello"]
+    with pytest.raises(ConfigurationError, match="already saved: resume= carries it on"):
+        Recorder().client(options(session_id=chosen))
+    with pytest.raises(ConfigurationError, match="needs fork_session=True"):
+        options(resume=chosen, session_id="7d0f9a3e-1c2b-4a5d-8e6f-9a0b1c2d3e4f")
+    with pytest.raises(ConfigurationError, match="session_id: 'main' is not a session id"):
+        options(session_id="main")
+
+    fork_id = "7d0f9a3e-1c2b-4a5d-8e6f-9a0b1c2d3e4f"
+    rec = Recorder(answer("Branch"))
+    async with rec.client(options(resume=chosen, fork_session=True, session_id=fork_id)) as fork:
+        assert fork.session_id == fork_id and fork.history == client.history
+        await ask(fork, "And then?")
+    assert _prompts(fork_id) == ["Hello", "And then?"] and _prompts(chosen) == ["Hello"]
+
+
+def test_the_claude_session_store_fields_are_accepted_with_no_effect() -> None:
+    opts = options(
+        resume_session_at="m-1", resume_drops_turn="m-2", session_store=object(),
+        session_store_flush="eager", load_timeout_ms=0,
+    )  # fmt: skip
+    assert opts.session_settings.load_timeout_ms == 0 and opts.resume is None
+
+
 async def test_delete_and_unknown_or_malformed_ids() -> None:
     client = await conversation(recorder())
     await client.disconnect()
