@@ -111,7 +111,8 @@ class AzureOpenAIOptions:
         pricing: USD per 1M tokens per deployment, for ``total_cost_usd``:
             ``{"gpt-4o": {"input": 2.5, "output": 10.0, "cached_input": 1.25}}``;
             without it the built-in table (pricing.py) is used, matched on the model
-            name the service reports.
+            name the service reports. The Batch API costs half of these, or
+            ``"batch_input"`` / ``"batch_output"`` when given.
         output_format: a pydantic model, dataclass or TypedDict, or
             ``{"type": "json_schema", "schema": {...}}``: the answer is JSON following
             it, parsed into ``ResultMessage.structured_output`` (structured.py).
@@ -506,11 +507,15 @@ class QuerySettings:
             raise ConfigurationError(f"{owner}.max_budget_usd must be > 0 (USD), got {budget!r}")
         _check_system_prompt(v["system_prompt"], owner)
         for deployment, price in (v["pricing"] or {}).items():
-            ok = isinstance(price, dict) and {"input", "output"} <= price.keys()
+            ok = isinstance(price, Mapping) and {"input", "output"} <= price.keys()
+            ok = ok and price.keys() <= _PRICE_KEYS
+            ok = ok and ("batch_input" in price) == ("batch_output" in price)
+            ok = ok and ("batch_cached_input" not in price or "batch_input" in price)
             if not ok or not all(isinstance(p, (int, float)) and p >= 0 for p in price.values()):
                 raise ConfigurationError(
                     f"{owner}.pricing[{deployment!r}] must be USD per 1M tokens such as"
-                    f" {{'input': 2.5, 'output': 10.0, 'cached_input': 1.25}}, got {price!r}"
+                    f" {{'input': 2.5, 'output': 10.0, 'cached_input': 1.25}} (Batch API"
+                    f" prices, if you have them: 'batch_input' and 'batch_output'), got {price!r}"
                 )
         batch_model = v["batch_model"]
         if batch_model is not None and (not isinstance(batch_model, str) or not batch_model):
@@ -743,6 +748,9 @@ class SessionSettings:
     def __repr__(self) -> str:
         return _masked_repr(self)
 
+
+_PRICE_KEYS = {"input", "output", "cached_input", "batch_input", "batch_output",
+               "batch_cached_input"}  # fmt: skip
 
 # --- derived declarations ---------------------------------------------------------
 

@@ -11,7 +11,10 @@ A price is found by the model name the service *reports* in its answer (a deploy
 be called anything; the answer says ``gpt-4o-2024-11-20``): the longest table name that
 equals it or is followed by ``-`` wins, so ``gpt-4o-mini-2024-07-18`` is gpt-4o-mini, not
 gpt-4o, and ``gpt-4`` or ``gpt-4-turbo`` match nothing (unknown: the cost is None).
-``pricing={deployment: {...}}`` wins over the table.
+``pricing={deployment: {...}}`` wins over the table. Its ``input`` / ``output`` /
+``cached_input`` are the pay-as-you-go prices, halved for the Batch API like the table's;
+``batch_input`` / ``batch_output`` (/ ``batch_cached_input``) give the Batch prices from an
+invoice as they are, so a batch deployment's own price is never halved twice.
 """
 
 from __future__ import annotations
@@ -33,18 +36,30 @@ class ModelPrice:
     input: float
     cached_input: float
     output: float
+    batch_prices: tuple[float, float, float] | None = None
+    """(input, cached_input, output) through the Batch API when known as such; None: the
+    prices above less ``BATCH_DISCOUNT``."""
 
     @classmethod
     def from_mapping(cls, price: Mapping[str, float]) -> ModelPrice:
-        """``{"input", "output"[, "cached_input"]}`` (the ``pricing`` option's shape)."""
+        """``{"input", "output"[, "cached_input"][, "batch_input", "batch_output"[,
+        "batch_cached_input"]]}`` (the ``pricing`` option's shape)."""
+        batch = None
+        if "batch_input" in price:
+            batch_in = float(price["batch_input"])
+            batch = (batch_in, float(price.get("batch_cached_input", batch_in)),
+                     float(price["batch_output"]))  # fmt: skip
         return cls(
             float(price["input"]),
             float(price.get("cached_input", price["input"])),
             float(price["output"]),
+            batch,
         )
 
     def batch(self) -> ModelPrice:
         """The same model through the Global Batch API."""
+        if self.batch_prices is not None:
+            return ModelPrice(*self.batch_prices, batch_prices=self.batch_prices)
         keep = 1 - BATCH_DISCOUNT
         return ModelPrice(self.input * keep, self.cached_input * keep, self.output * keep)
 

@@ -183,6 +183,11 @@ class AzureMagics(Magics, AzureSettings):
             CELL_PARSER.error("--image does not go with --over (one image for every row?)")
         if args.batch_api and args.over is None:  # else it would be one chat request
             CELL_PARSER.error("--batch-api goes with --over NAME (a row template over a table)")
+        if args.batch_api and (args.concurrency is not None or args.no_cache):
+            CELL_PARSER.error(
+                "--concurrency and --no-cache are for rows asked from here; with --batch-api"
+                " Azure schedules the rows and every row is asked"
+            )
         if args.over is not None:  # the cell is a row template (over.py)
             from .over import run_over
 

@@ -124,11 +124,12 @@ def _show_dry_run(
 
     deployment = options.settings.batch_deployment if batch else options.model
     price = price_for(deployment, None, options.pricing)  # the deployment's name
+    which = ""
     if price is not None and batch:
+        which = " at the Batch price" + ("" if price.batch_prices else " (half)")
         price = price.batch()
     cost = (
-        f"≈ ${tokens * price.input / 1_000_000:.4f} for the input"
-        + (" at the Batch price (half)" if batch else "")
+        f"≈ ${tokens * price.input / 1_000_000:.4f} for the input{which}"
         if price is not None
         else "cost unknown (no price for this deployment)"
     )

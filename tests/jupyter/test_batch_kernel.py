@@ -176,6 +176,10 @@ def test_cancel_and_errors_are_one_line(emulator: Emulator, tmp_path: Path) -> N
         assert chats == sum(
             1 for r in emulator.stats.requests if r.path.endswith("/chat/completions")
         )  # not sent as one chat request at the Standard price
+        tuned = k.run("%%azure --over df --batch-api --concurrency 4\nSentiment: {review}")
+        assert tuned.status == "error" and "--concurrency and --no-cache" in tuned.stderr
+        uncached = k.run("%%azure --over df --batch-api --no-cache\nSentiment: {review}")
+        assert uncached.status == "error" and "Azure schedules the rows" in uncached.stderr
         standard = k.run("%azure config batch_model=gpt-4\n")
         assert standard.status == "ok"
         failed = k.run(CELL, timeout=60)

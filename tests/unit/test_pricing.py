@@ -54,6 +54,33 @@ def test_pricing_option_wins_per_deployment() -> None:
     assert cost_usd(usage, "prod", "gpt-4", overrides) == pytest.approx(3.0)  # unknown model
 
 
+def test_an_invoice_batch_price_is_taken_as_is_not_halved_again() -> None:
+    usage = {"input_tokens": 1_000_000, "output_tokens": 1_000_000}
+    standard_only = {"gpt-4o-batch": {"input": 2.0, "output": 8.0}}
+    assert cost_usd(usage, "gpt-4o-batch", None, standard_only, batch=True) == pytest.approx(5.0)
+    invoiced = {"gpt-4o-batch": {"input": 2.0, "output": 8.0,
+                                 "batch_input": 1.1, "batch_output": 4.4}}  # fmt: skip
+    assert cost_usd(usage, "gpt-4o-batch", None, invoiced, batch=True) == pytest.approx(5.5)
+    assert cost_usd(usage, "gpt-4o-batch", None, invoiced) == pytest.approx(10.0)
+
+
+@pytest.mark.parametrize(
+    "price",
+    [
+        {"input": 1.0, "output": 2.0, "batch_input": 0.5},  # batch_output missing
+        {"input": 1.0, "output": 2.0, "inptu": 0.5},  # a typo is not ignored
+        {"input": 1.0, "output": 2.0, "batch_cached_input": 0.1},
+    ],
+)
+def test_pricing_keys_are_checked(price: dict[str, float]) -> None:
+    from jupyter_azure_ai import ConfigurationError
+
+    from .fakes import options
+
+    with pytest.raises(ConfigurationError, match="batch_input' and 'batch_output'"):
+        options(pricing={"dep": price})
+
+
 def test_without_a_reported_model_the_deployment_name_is_tried() -> None:
     assert cost_usd({"input_tokens": 1_000_000}, "gpt-4o-mini", None) == pytest.approx(0.15)
 
