@@ -190,14 +190,14 @@ async def _chat(state: EmulatorState, request: Request) -> Response:
         return _invalid_request(
             "Missing required parameter: 'messages'.", "messages", "missing_required_parameter"
         )
+    bad_system = scenarios.system_content_error(messages)
+    if bad_system is not None:  # as Azure refuses it: a system message carries text only
+        text, param, code = bad_system  # (the request's shape, checked before any image)
+        return _invalid_request(text, param, code)
     try:  # image parts: a vision deployment, and pictures that decode (vision.py)
         vision.check(messages, deployment)
     except vision.ImageRejected as rejected:
         return _json(rejected.body, 400)
-    bad_system = scenarios.system_content_error(messages)
-    if bad_system is not None:  # as Azure refuses it: a system message carries text only
-        text, param, code = bad_system
-        return _invalid_request(text, param, code)
     if deployment == "o3-mini" and body.get("max_tokens") is not None:
         return _invalid_request(
             "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
