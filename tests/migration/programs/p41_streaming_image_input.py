@@ -1,13 +1,16 @@
 """Streaming input with an image block (Claude's base64 image source)."""
+# expect: Image 1: 4x3 PNG (detail auto), mostly **red**
 # expect: You asked: *Describe this chart*
 # expect: success
 
 import asyncio
-import base64
 
 from claude_agent_sdk import ClaudeSDKClient, ResultMessage
 
-PNG = base64.b64encode(bytes.fromhex("89504e470d0a1a0a")).decode()
+PNG = (  # a 4x3 red PNG
+    "iVBORw0KGgoAAAANSUhEUgAAAAQAAAADCAIAAAA7ljmRAAAAFElEQVR4nGM8ISfHAANMDEgAhQMAJtoBCkAA"
+    "Ow8AAAAASUVORK5CYII="
+)
 
 
 async def chart_message():
@@ -31,7 +34,7 @@ async def main():
         await client.query(chart_message())
         async for message in client.receive_response():
             if isinstance(message, ResultMessage):
-                print(message.result.splitlines()[2])
+                print(message.result)
                 print(message.subtype)
 
 
