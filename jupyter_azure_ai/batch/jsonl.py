@@ -48,9 +48,8 @@ def body_maker(
     """``prompt -> request body`` for the batch deployment (what ``map_rows`` would send,
     without ``stream``)."""
     deployment = settings.batch_deployment
-    system = (
-        [{"role": "system", "content": settings.system_prompt}] if settings.system_prompt else []
-    )
+    text = settings.system_text  # a Claude preset or file dict is never sent as it is
+    system = [{"role": "system", "content": text}] if text else []
     fixed: dict[str, Any] = {token_field: settings.max_tokens}
     if settings.temperature is not None:
         fixed["temperature"] = settings.temperature

@@ -70,6 +70,19 @@ def test_lines_carry_the_position_the_batch_deployment_and_no_stream() -> None:
     }
 
 
+def test_a_claude_system_prompt_dict_is_sent_as_its_text_in_batch_lines(tmp_path: Path) -> None:
+    preset = {"type": "preset", "preset": "claude_code", "append": "Be terse."}
+    path = tmp_path / "system.md"
+    path.write_text("From a file")
+    for system_prompt, sent in (
+        (preset, [{"role": "system", "content": "Be terse."}]),
+        ({"type": "preset", "preset": "claude_code"}, []),
+        ({"type": "file", "path": str(path)}, [{"role": "system", "content": "From a file"}]),
+    ):
+        make = body_maker(options(system_prompt=system_prompt).settings, "max_tokens", {})
+        assert make("hi")["messages"] == [*sent, {"role": "user", "content": "hi"}]
+
+
 def test_batch_model_defaults_to_model_and_v1_lines_say_v1() -> None:
     assert options(model="gpt-4o").settings.batch_deployment == "gpt-4o"
     assert line_url(True) == "/v1/chat/completions" and line_url(False) == "/chat/completions"
