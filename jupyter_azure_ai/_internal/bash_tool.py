@@ -7,7 +7,8 @@ process may, and reach the network. What this module does guarantee:
 
 - it runs ``bash -c`` (``sh`` where there is no bash) in ``cwd``, stdin closed, in its own
   process group, killed as a group after ``timeout`` ms (default 2 min, at most 10) or
-  when the query is interrupted;
+  when the query is interrupted, and when the shell exits: a background child
+  (``server &``) never outlives the command, nor makes it wait until the timeout;
 - stdout and stderr, interleaved, are capped at ``MAX_OUTPUT_CHARS``; the rest is read
   and dropped, so a chatty command cannot fill memory;
 - its environment is ours *without our secrets* (``shell_environment``), plus ``env``.
@@ -32,6 +33,8 @@ from ..tools import SdkTool, ToolError, tool
 DEFAULT_TIMEOUT_MS = 120_000
 MAX_TIMEOUT_MS = 600_000
 MAX_OUTPUT_CHARS = 30_000
+DRAIN_SECONDS = 0.5
+"""Once the shell has exited, how long output a background child keeps open is still read."""
 _SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|KEY|CREDENTIAL|CONNECTION_?STRING", re.I)
 _OUR_PREFIXES = ("AZURE_", "APIM_", "OPENAI_", "MSI_", "IDENTITY_", "JUPYTER_AZURE_AI_")
 _ALWAYS_DROPPED = frozenset({"IDENTITY_HEADER", "MSI_SECRET"})  # managed identity's keys
@@ -70,17 +73,31 @@ def _shell() -> str:
     return found
 
 
-async def _read_capped(stream: asyncio.StreamReader, cap_bytes: int) -> tuple[bytes, int]:
-    """Everything ``stream`` sends: the first ``cap_bytes`` and how many more were dropped."""
-    kept = bytearray()
-    dropped = 0
-    while True:
-        chunk = await stream.read(65536)
-        if not chunk:
-            return bytes(kept), dropped
-        room = cap_bytes - len(kept)
-        kept += chunk[:room] if room > 0 else b""
-        dropped += max(len(chunk) - max(room, 0), 0)
+class _Output:
+    """What a command printed: the first ``cap`` bytes and how many more were dropped."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.kept = bytearray()
+        self.dropped = 0
+
+    async def read(self, stream: asyncio.StreamReader) -> None:
+        while chunk := await stream.read(65536):
+            room = max(self.cap - len(self.kept), 0)
+            self.kept += chunk[:room]
+            self.dropped += len(chunk) - min(len(chunk), room)
+
+
+async def _until_done(process: asyncio.subprocess.Process, reading: asyncio.Task[None]) -> bool:
+    """Wait for the shell to exit and its output to end; False when a background child
+    still held the output ``DRAIN_SECONDS`` after the shell exited. ``returncode`` is
+    polled: from Python 3.12 on, ``process.wait()`` also waits for the pipe to close."""
+    while process.returncode is None and not reading.done():
+        await asyncio.wait([reading], timeout=0.05)
+    if process.returncode is None:  # it closed its output and runs on
+        await process.wait()
+    await asyncio.wait([reading], timeout=DRAIN_SECONDS)
+    return reading.done()
 
 
 def _kill_group(process: asyncio.subprocess.Process) -> None:
@@ -129,18 +146,23 @@ def bash_tool(cwd: str | Path, env: Mapping[str, str]) -> SdkTool:
             start_new_session=True,  # its own process group: a timeout kills its children too
         )
         assert process.stdout is not None
-        raw, dropped = b"", 0
+        output = _Output(MAX_OUTPUT_CHARS * 4)
+        reading = asyncio.ensure_future(output.read(process.stdout))
+        ended = True
         try:
             with anyio.move_on_after(limit_ms / 1000) as scope:
-                raw, dropped = await _read_capped(process.stdout, MAX_OUTPUT_CHARS * 4)
-                await process.wait()
+                ended = await _until_done(process, reading)
         finally:
-            _kill_group(process)  # on timeout, and when the query is interrupted
+            _kill_group(process)  # its background children, on timeout, on interrupt
+            reading.cancel()
             with anyio.CancelScope(shield=True), anyio.move_on_after(5):
+                await asyncio.gather(reading, return_exceptions=True)
                 await process.wait()
         if scope.cancelled_caught:
             raise ToolError(f"command timed out after {limit_ms} ms and was killed")
-        text = _text(raw, dropped)
+        text = _text(bytes(output.kept), output.dropped)
+        if not ended:
+            text += "\n[background processes it started were stopped when it exited]"
         if process.returncode:  # an error result that keeps the output's lines
             failed = f"{text}\n[exit code {process.returncode}]".lstrip("\n")
             return {"content": [{"type": "text", "text": failed}], "is_error": True}

@@ -504,6 +504,27 @@ async def test_bash_timeout_kills_the_process_group(tmp_path: Path) -> None:
     assert r.is_error and r.content == "command timed out after 300 ms and was killed"
 
 
+async def test_a_background_child_neither_blocks_the_command_nor_outlives_it(
+    tmp_path: Path,
+) -> None:
+    import anyio
+
+    bash = bash_tool(tmp_path, dict(os.environ))
+    pid = tmp_path / "pid"
+    started = time.monotonic()
+    command = f"sleep 30 & echo $! > {pid}; echo started"
+    (r,) = await run_round([bash], ("Bash", {"command": command, "timeout": 20_000}))
+    assert time.monotonic() - started < 5  # not the 20 s timeout: the shell had exited
+    assert not r.is_error and str(r.content).startswith("started\n")
+    assert str(r.content).endswith("[background processes it started were stopped when it exited]")
+    child = int(pid.read_text())
+    for _ in range(50):
+        if not _running(child):
+            break
+        await anyio.sleep(0.1)
+    assert not _running(child)
+
+
 async def test_bash_output_is_capped_and_exit_codes_are_errors(tmp_path: Path) -> None:
     bash = bash_tool(tmp_path, dict(os.environ))
     big, failing = await run_round(
