@@ -304,10 +304,13 @@ class AzureOpenAIOptions:
         cls, environ: Mapping[str, str] | None = None, **overrides: Any
     ) -> AzureOpenAIOptions:
         """Build options from ``AZURE_*`` variables; ``overrides`` win over the environment.
+        An override that is None for a field with a variable counts as not given (the
+        Claude SDK's ``model=None``: its default model, here the deployment's variable).
 
         Raises one ``ConfigurationError`` naming every missing required variable.
         """
         env = os.environ if environ is None else environ
+        overrides = {k: v for k, v in overrides.items() if v is not None or k not in ENV_VARIABLES}
         values: dict[str, Any] = {}
         missing = []
         for name, var in ENV_VARIABLES.items():

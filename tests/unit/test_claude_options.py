@@ -231,6 +231,16 @@ def test_every_claude_option_is_accepted() -> None:
     assert AzureOpenAIOptions.from_env(env, **CLAUDE_VALUES).max_budget_usd == 0.5
 
 
+def test_model_none_as_in_claude_is_the_default_deployment() -> None:
+    env = {"AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRET": SECRET,
+           "AZURE_APIM_ENDPOINT": "https://x.azure-api.net/openai",
+           "AZURE_APIM_SUBSCRIPTION_KEY": KEY}  # fmt: skip
+    assert AzureOpenAIOptions.from_env(env, model=None).model == "gpt-4"  # the field's default
+    env["AZURE_OPENAI_DEPLOYMENT"] = "gpt-4o"
+    assert AzureOpenAIOptions.from_env(env, model=None, max_turns=None).model == "gpt-4o"
+    assert AzureOpenAIOptions.from_env(env, model="o4-mini").model == "o4-mini"
+
+
 def test_tools_by_name_and_preset_select_built_ins() -> None:
     preset = {"type": "preset", "preset": "claude_code"}
     assert options(tools=preset).tool_settings.builtins == ("Read", "Write", "Edit", "Glob", "Grep")
