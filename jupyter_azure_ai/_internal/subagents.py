@@ -32,6 +32,7 @@ from ..options import BUILTIN_TOOLS, QuerySettings, ToolSettings
 from ..tools import SdkTool
 from ..types import AgentDefinition, AssistantMessage, StreamEvent, ToolUseBlock, UserMessage
 from . import agent as loop
+from . import hook_events
 from .tool_calls import ToolSet, current_tool_use_id
 from .transport import AzureHTTPTransport
 
@@ -102,10 +103,10 @@ class Subagents:
         settings = self._settings_for(definition)
         tools = self._tools_for(definition)
         prompt = str(args["prompt"])
-        events = _hook_events()
-        if events is not None:
-            context = await events.subagent_start(self.tool_settings, self.session_id, use_id, name)
-            prompt = f"{prompt}\n\n{context}" if context else prompt
+        context = await hook_events.subagent_start(
+            self.tool_settings, self.session_id, use_id, name
+        )
+        prompt = f"{prompt}\n\n{context}" if context else prompt
         conversation: list[dict[str, Any]] = [{"role": "user", "content": prompt}]
         stats = loop.RunStats()
         active = False  # a SubagentStop hook made it go on
@@ -117,8 +118,8 @@ class Subagents:
                 while True:
                     await self._turns(definition, settings, conversation, stats, tools, use_id)
                     reason = None
-                    if events is not None and not stats.hit_max_turns:
-                        reason = await events.subagent_stop(
+                    if not stats.hit_max_turns:
+                        reason = await hook_events.subagent_stop(
                             self.tool_settings, self.session_id, use_id, name, active
                         )
                     if reason is None or stats.num_turns >= settings.turns:
@@ -292,15 +293,6 @@ def _named(name: str, allowed: list[str]) -> bool:
 
 def _text(text: str, is_error: bool) -> dict[str, Any]:
     return {"content": [{"type": "text", "text": text}], "is_error": is_error}
-
-
-def _hook_events() -> Any:
-    """The UserPromptSubmit/Stop/Subagent* dispatch (``hook_events.py``), if present."""
-    try:
-        from . import hook_events
-    except ImportError:  # pragma: no cover - built on another branch
-        return None
-    return hook_events
 
 
 __all__ = ["CLAUDE_MODEL_ALIASES", "TASK_TOOL", "Subagents"]
