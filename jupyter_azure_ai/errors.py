@@ -114,10 +114,11 @@ class StreamDecodeError(CLIJSONDecodeError):
 
 class ProcessError(AzureOpenAIError):
     """A process this SDK started failed (Claude SDK name): ``exit_code`` and ``stderr``
-    (its last line) when known. Raised as ``MCPServerError``."""
+    (its last line) when known. Raised as ``MCPServerError``. Built as in the Claude SDK:
+    ``ProcessError(message, exit_code, stderr)`` (code that raises it in its own tests)."""
 
     def __init__(
-        self, message: str, *, exit_code: int | None = None, stderr: str | None = None
+        self, message: str, exit_code: int | None = None, stderr: str | None = None
     ) -> None:
         super().__init__(message)
         self.exit_code = exit_code

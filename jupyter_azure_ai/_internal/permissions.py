@@ -2,7 +2,8 @@
 
 1. ``PreToolUse`` hooks: ``deny`` (or ``decision: "block"``) refuses; ``updatedInput``
    edits; ``allow`` skips the questions below (not the rules of 2-3); ``ask`` forces 6;
-   ``continue_: False`` refuses and ends the run (``stopReason`` is the result).
+   ``continue_: False`` refuses and ends the run (``stopReason`` is the call's result;
+   the run ends with subtype ``interrupted``).
    A hook that fails or times out denies the call (fail closed: hooks are guards).
 2. ``disallowed_tools``: a matching rule refuses (a plain name is not even offered).
 3. ``permission_mode="plan"``: Write, Edit and Bash never run (nothing changes on disk,

@@ -138,6 +138,8 @@ def test_error_names_are_the_claude_ones() -> None:
     assert issubclass(MCPCommandNotFoundError, MCPServerError)
     assert issubclass(MCPCommandNotFoundError, CLINotFoundError)
     assert issubclass(StreamDecodeError, CLIJSONDecodeError)
+    failed = ProcessError("Command failed", 2, "boom")  # positional, as Claude's is built
+    assert (failed.exit_code, failed.stderr, str(failed)) == (2, "boom", "Command failed")
 
 
 async def test_a_stream_that_is_not_json_raises_cli_json_decode_error() -> None:
