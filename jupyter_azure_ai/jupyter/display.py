@@ -224,3 +224,11 @@ def show_footer(text: str) -> None:
     from IPython.display import display
 
     display({"text/html": render.footer_html(text), "text/plain": render.one_line(text)}, raw=True)
+
+
+def show_answer_footer(model: str, result: Any, seconds: float, notes: list[str]) -> None:
+    """The footer of one answer (``%%azure``, ``%azure fix``): its ``ResultMessage`` (None
+    when there was none) gives usage and cost; ``notes`` follow, joined."""
+    usage = result.usage if result is not None else None
+    cost = result.total_cost_usd if result is not None else None
+    show_footer(footer(model, usage, seconds, " · ".join(notes), cost))

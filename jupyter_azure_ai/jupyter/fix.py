@@ -407,7 +407,7 @@ def run_fix(magics: Any, count: int | None = None, model: str | None = None) -> 
     """
     import time
 
-    from .display import AnswerOutput, footer, show_footer
+    from .display import AnswerOutput, show_answer_footer
     from .runtime import get_runtime
 
     log: ErrorLog | None = magics.errors
@@ -439,14 +439,6 @@ def run_fix(magics: Any, count: int | None = None, model: str | None = None) -> 
     if answer.left_out is not None:
         notes.append(answer.left_out.note)
     result = answer.result
-    show_footer(
-        footer(
-            options.model,
-            result.usage if result else None,
-            time.perf_counter() - started,
-            " · ".join(notes),
-            result.total_cost_usd if result else None,
-        )
-    )
+    show_answer_footer(options.model, result, time.perf_counter() - started, notes)
     if magics.shell is not None:
         magics.shell.user_ns["_azure"] = output.text

@@ -33,7 +33,7 @@ from .batch_magic import USAGE as BATCH_USAGE
 from .batch_magic import add_arguments as add_batch_arguments
 from .cell_images import CellImages, collect, show_thumbnails
 from .context import interpolate
-from .display import STRUCTURED_ERRORS, AnswerOutput, footer, show_footer, show_structured
+from .display import STRUCTURED_ERRORS, AnswerOutput, show_answer_footer, show_structured
 from .error_line import SHOWN_AS_ONE_LINE, MagicError, describe
 from .over import add_arguments as add_over_arguments
 from .settings import AzureSettings
@@ -248,15 +248,7 @@ class AzureMagics(Magics, AzureSettings):
             show_structured(result)
             if result.subtype in STRUCTURED_ERRORS:
                 notes.append(STRUCTURED_ERRORS[result.subtype])
-        show_footer(
-            footer(
-                options.model,
-                result.usage if result else None,
-                time.perf_counter() - started,
-                " · ".join(notes),
-                result.total_cost_usd if result else None,
-            )
-        )
+        show_answer_footer(options.model, result, time.perf_counter() - started, notes)
         if self.shell is not None:
             kept = output.text if schema is None else getattr(result, "structured_output", None)
             self.shell.user_ns["_azure"] = kept
