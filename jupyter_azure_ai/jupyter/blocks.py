@@ -23,6 +23,8 @@ _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
 _LIST_START = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 _MAYBE_LIST = frozenset("-+*0123456789")
 _LONGEST_LIST_MARKER = 10  # nine digits and "." or ")"
+_CONTAINERS = re.compile(r"(?:[ \t]*(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)))*[ \t]*")
+"""Leading quote and list markers (and indentation): what may come before a ``$$``."""
 
 
 def cuts(text: str, start: int = 0) -> list[int]:
@@ -77,21 +79,23 @@ def _opens_block(line: str, *, complete: bool = False) -> bool:
 
 
 def _opens_math(line: str) -> bool:
-    """Does ``line`` open a ``$$`` block that goes on below it (the dollarmath plugin's
-    rule: ``$$`` at most three spaces in; closed on its own line if it ends with ``$$``;
-    no block at all if a ``$$`` sits inside it)?"""
-    body = line.lstrip(" ")
-    if len(line) - len(body) > 3 or not body.startswith("$$"):
+    """Could ``line`` open a ``$$`` block that goes on below it (the dollarmath plugin's
+    rule: ``$$`` first, also inside a list item or a quote; closed on its own line if it
+    ends with ``$$``; no block at all if a ``$$`` sits inside it)? When unsure, yes: a
+    math block that is not one only costs cuts."""
+    matched = _CONTAINERS.match(line)
+    body = line[matched.end() if matched else 0 :].rstrip()
+    if not body.startswith("$$"):
         return False
-    body = body.strip()
     return len(body) <= 3 or ("$$" not in body[2:])
 
 
 def _closes(line: str, fence: tuple[str, int]) -> bool:
     stripped = line.strip()
     char, length = fence
+    columns = line.expandtabs(4)  # a tab is up to 4 columns: "\t```" is code, no close
     return (
-        len(line) - len(line.lstrip(" ")) <= 3
+        len(columns) - len(columns.lstrip(" ")) <= 3
         and len(stripped) >= length
         and stripped == char * len(stripped)
     )

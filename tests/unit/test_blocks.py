@@ -27,6 +27,8 @@ def top_level_spans(text: str) -> list[tuple[int, int]]:
 @example("$$\n```$$\n\nPara")  # a $$ block closed on a fence-like line
 @example("$$\n```$$Para\n\nPara")  # not closed: ``` opens a fence that holds Para
 @example("$$\n\n$$")  # a $$ block holds blank lines
+@example("- $$\n\n$$")  # ... also one opened in a list item
+@example("```\n\t```\n\nPara")  # a tab-indented ``` closes no fence
 def test_every_cut_is_where_a_top_level_block_starts(text: str) -> None:
     spans = top_level_spans(text)
     for offset in cuts(text):
