@@ -307,6 +307,8 @@ def __getattr__(name: str) -> Any:
     """The Claude Agent SDK's other names (``message_types.py``; ``SdkMcpTool`` and
     ``McpSdkServerConfig`` from ``tools.py``), so ``claude_agent_sdk.types`` imports
     migrate; loaded on first use (``message_types`` imports this module)."""
+    if name.startswith("__"):  # ``from .types import X`` asks for __path__: not ours
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from importlib import import_module
 
     from . import message_types

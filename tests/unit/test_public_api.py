@@ -185,7 +185,8 @@ def test_import_is_light() -> None:
     code = (
         "import sys, jupyter_azure_ai; "
         "heavy = [m for m in ('IPython', 'ipywidgets', 'anywidget', 'azure.identity', 'openai',"
-        " 'starlette', 'uvicorn', 'trustme', 'mcp', 'jsonschema', 'pydantic')"
+        " 'starlette', 'uvicorn', 'trustme', 'mcp', 'jsonschema', 'pydantic',"
+        " 'PIL', 'jupyter_azure_ai.message_types')"
         " if m in sys.modules]; print(heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
